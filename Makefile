@@ -1,0 +1,48 @@
+# Tandem: `make run` serves the app with a demo review; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast bench lint format lock worker clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo
+	@echo "Tandem is at http://$(HOST):$(PORT)/ (log in as alice, bob or carol)"
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite: unit, integration, real-data and real-browser tests.
+test: $(STAMP)
+	DEBUG=1 $(BIN)/pytest
+
+test-fast: $(STAMP)
+	DEBUG=1 $(BIN)/pytest -m "not e2e"
+
+bench: $(STAMP)
+	DEBUG=1 $(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: $(STAMP)
+	$(BIN)/celery -A config worker -Q default,imports --loglevel INFO
+
+lock: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v '^tandem' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var/static var/test-media

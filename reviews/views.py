@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reviews import selectors, services
+from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
+from reviews.forms import MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
+from reviews.models import Membership, Role
+from reviews.security import log_denied
+
+MEMBER_NOT_FOUND = "No account has the username or e-mail “{value}”. Ask an administrator to create it first."
+
+
+@require_http_methods(["GET"])
+@login_required
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    memberships = selectors.membership_list_for_user(user=request.user)
+    return render(request, "reviews/dashboard.html", {"memberships": memberships})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review_create(request: HtmxHttpRequest) -> HttpResponse:
+    form = ReviewCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_create(
+                actor=request.user,
+                owner=request.user,
+                owner_roles=(Role.OWNER, Role.LEAD),
+                **form.cleaned_data,
+            )
+        except services.ReviewRuleError as error:
+            form.add_error("slug", str(error))
+        else:
+            messages.success(request, f"Review “{review.title}” created. Add your team next.")
+            return redirect("reviews:members", slug=review.slug)
+    return render(request, "reviews/review_create.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+@review_member_required()
+def review_overview(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    context = {
+        "access": access,
+        "review": access.review,
+        "stages": selectors.review_stage_counts(review=access.review),
+    }
+    return render(request, "reviews/review_overview.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@review_member_required()
+def review_settings(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    review = access.review
+    form = ReviewSettingsForm.for_review(review, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not access.is_owner:
+            return _forbidden(request, "Only an owner can change the review's settings.")
+        if form.is_valid():
+            services.review_update_settings(actor=request.user, review=review, **form.cleaned_data)
+            messages.success(request, "Settings saved.")
+            return redirect("reviews:settings", slug=review.slug)
+    return render(request, "reviews/review_settings.html", {"access": access, "review": review, "form": form})
+
+
+@require_http_methods(["GET"])
+@review_member_required()
+def member_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    return _render_members(request, access, MemberAddForm())
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def member_add(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        value = form.cleaned_data["username_or_email"]
+        user = selectors.user_find(username_or_email=value)
+        if user is None:
+            form.add_error("username_or_email", MEMBER_NOT_FOUND.format(value=value))
+        else:
+            try:
+                services.membership_add(
+                    actor=request.user, review=access.review, user=user, roles=set(form.cleaned_data["roles"])
+                )
+            except services.ReviewRuleError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"{user.get_username()} added.")
+                return redirect("reviews:members", slug=access.review.slug)
+    return _render_members(request, access, form, status=400)
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def member_roles(request: HtmxHttpRequest, access: ReviewAccess, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=membership_id, review=access.review)
+    form = MemberRolesForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.membership_change_roles(
+                actor=request.user, membership=membership, roles=set(form.cleaned_data["roles"])
+            )
+        except services.ReviewRuleError as rule_error:
+            error = str(rule_error)
+            membership.refresh_from_db()
+    if request.htmx:
+        context = {"access": access, "review": access.review, "membership": membership, "row_error": error}
+        return render(request, "reviews/members.html#member-row", context)
+    if error:
+        messages.error(request, error)
+    return redirect("reviews:members", slug=access.review.slug)
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def member_remove(request: HtmxHttpRequest, access: ReviewAccess, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=membership_id, review=access.review)
+    try:
+        services.membership_remove(actor=request.user, membership=membership)
+    except services.ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{membership.user.get_username()} removed.")
+    return redirect("reviews:members", slug=access.review.slug)
+
+
+@require_http_methods(["GET"])
+@review_member_required(Role.OWNER, Role.LEAD)
+def audit_log(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    events = selectors.audit_event_list_for_review(review=access.review, limit=200)
+    return render(
+        request, "reviews/audit_log.html", {"access": access, "review": access.review, "events": events}
+    )
+
+
+def _render_members(request, access: ReviewAccess, form: MemberAddForm, status: int = 200) -> HttpResponse:
+    context = {
+        "access": access,
+        "review": access.review,
+        "memberships": selectors.membership_list_for_review(review=access.review),
+        "form": form,
+        "role_choices": Role.choices,
+    }
+    return render(request, "reviews/members.html", context, status=status)
+
+
+def _forbidden(request, message: str) -> HttpResponse:
+    log_denied(request, message)
+    raise PermissionDenied(message)

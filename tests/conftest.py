@@ -1,0 +1,58 @@
+"""Personas every test can use: an owner, a lead, two reviewers and an outsider, in one review."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import TEST_PASSWORD, UserFactory, review_with_team
+
+
+@pytest.fixture
+def password() -> str:
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def lead(db):
+    return UserFactory(username="lena")
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def second_reviewer(db):
+    return UserFactory(username="carol")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="dave")
+
+
+@pytest.fixture
+def review(owner, lead, reviewer, second_reviewer):
+    return review_with_team(
+        title="Secret TDF review",
+        team={"owner": owner, "lead": lead, "reviewer": [reviewer, second_reviewer]},
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` gives a test client logged in as that user."""
+    from django.test import Client
+
+    def make(user):
+        user_client = Client()
+        user_client.force_login(user)
+        return user_client
+
+    return make

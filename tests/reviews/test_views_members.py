@@ -1,0 +1,110 @@
+from django.urls import reverse
+
+from reviews.models import AuditEvent, Membership, Role
+from tests.factories import UserFactory
+
+
+def test_an_owner_adds_a_member_by_email(review, owner, client_for):
+    newcomer = UserFactory(username="erin", email="Erin@Example.org")
+    response = client_for(owner).post(
+        reverse("reviews:member_add", args=[review.slug]),
+        {"username_or_email": "erin@example.org", "roles": ["reviewer", "lead"]},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(review=review, user=newcomer).roles == {Role.REVIEWER, Role.LEAD}
+
+
+def test_it_says_when_nobody_has_that_name(review, owner, client_for):
+    response = client_for(owner).post(
+        reverse("reviews:member_add", args=[review.slug]),
+        {"username_or_email": "nobody", "roles": ["reviewer"]},
+    )
+    assert response.status_code == 400
+    assert "No account has the username or e-mail" in response.content.decode()
+
+
+def test_a_reviewer_cannot_change_the_team(review, reviewer, second_reviewer, client_for):
+    membership = Membership.objects.get(review=review, user=second_reviewer)
+    client = client_for(reviewer)
+    events = AuditEvent.objects.count()
+    assert (
+        client.post(reverse("reviews:member_add", args=[review.slug]), {"username_or_email": "x"}).status_code
+        == 403
+    )
+    roles_url = reverse("reviews:member_roles", args=[review.slug, membership.pk])
+    assert client.post(roles_url, {"roles": ["owner"]}).status_code == 403
+    remove_url = reverse("reviews:member_remove", args=[review.slug, membership.pk])
+    assert client.post(remove_url).status_code == 403
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_lead_can_read_but_not_change_settings(review, lead, client_for):
+    client = client_for(lead)
+    assert client.get(reverse("reviews:settings", args=[review.slug])).status_code == 200
+    response = client.post(
+        reverse("reviews:settings", args=[review.slug]), {"title": "Renamed", "review_type": "scoping"}
+    )
+    assert response.status_code == 403
+    review.refresh_from_db()
+    assert review.title != "Renamed"
+
+
+def test_roles_change_through_htmx_returns_only_the_row(review, owner, reviewer, client_for):
+    membership = Membership.objects.get(review=review, user=reviewer)
+    response = client_for(owner).post(
+        reverse("reviews:member_roles", args=[review.slug, membership.pk]),
+        {"roles": ["reviewer", "lead"]},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and f'id="member-{membership.pk}"' in body
+    membership.refresh_from_db()
+    assert membership.is_lead
+
+
+def test_the_last_owner_is_told_why_they_cannot_step_down(review, owner, client_for):
+    membership = Membership.objects.get(review=review, user=owner)
+    response = client_for(owner).post(
+        reverse("reviews:member_roles", args=[review.slug, membership.pk]),
+        {"roles": ["reviewer"]},
+        headers={"HX-Request": "true"},
+    )
+    assert "at least one owner" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.is_owner
+
+
+def test_an_owner_saves_criteria_one_per_line(review, owner, client_for):
+    response = client_for(owner).post(
+        reverse("reviews:settings", args=[review.slug]),
+        {
+            "title": review.title,
+            "review_type": "scoping",
+            "inclusion_criteria": "Qualitative data\r\n\r\n  Adults  \n",
+            "fulltext_exclusion_reasons": "Wrong population\nWrong design",
+        },
+    )
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.inclusion_criteria == ["Qualitative data", "Adults"]
+    assert review.fulltext_exclusion_reasons == ["Wrong population", "Wrong design"]
+
+
+def test_the_dashboard_lists_only_my_reviews(review, reviewer, outsider, client_for):
+    assert review.title in client_for(reviewer).get("/").content.decode()
+    assert review.title not in client_for(outsider).get("/").content.decode()
+
+
+def test_creating_a_review_makes_me_owner_and_lead(client_for, outsider):
+    response = client_for(outsider).post(
+        reverse("reviews:create"), {"title": "Mine", "slug": "mine", "review_type": "systematic"}
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(review__slug="mine", user=outsider).roles == {Role.OWNER, Role.LEAD}
+
+
+def test_the_history_page_is_for_owners_and_leads(review, lead, reviewer, client_for):
+    url = reverse("reviews:audit_log", args=[review.slug])
+    assert "review.create" in client_for(lead).get(url).content.decode()
+    assert client_for(reviewer).get(url).status_code == 403

@@ -1,0 +1,68 @@
+"""Every URL pattern of the project, with arguments pointing at objects of one review.
+
+Sweep tests iterate ``review_urls(review)``; a pattern with an argument they cannot fill fails
+loudly, so a new view cannot slip past the sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# Namespaces guarded by something other than review membership.
+SKIPPED_NAMESPACES = {"admin"}
+
+# How to find, inside a review, an object for each URL argument name.
+SWEEP_ARGUMENTS: dict[str, Callable] = {}
+
+
+def sweep_argument(name: str):
+    def register(finder: Callable) -> Callable:
+        SWEEP_ARGUMENTS[name] = finder
+        return finder
+
+    return register
+
+
+@sweep_argument("slug")
+def _slug(review):
+    return review.slug
+
+
+@sweep_argument("membership_id")
+def _membership_id(review):
+    return review.memberships.order_by("pk").first().pk
+
+
+@dataclass(frozen=True)
+class SweptUrl:
+    name: str
+    url: str
+    is_review_scoped: bool
+
+
+def _walk(patterns, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            if inner in SKIPPED_NAMESPACES:
+                continue
+            yield from _walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                raise AssertionError(f"URL pattern {entry.pattern} has no name; every view needs one")
+            yield (f"{namespace}:{entry.name}" if namespace else entry.name), entry
+
+
+def review_urls(review) -> list[SweptUrl]:
+    swept = []
+    for name, pattern in _walk(get_resolver().url_patterns):
+        argument_names = list(getattr(pattern.pattern, "converters", {}).keys())
+        missing = [arg for arg in argument_names if arg not in SWEEP_ARGUMENTS]
+        if missing:
+            raise AssertionError(f"{name}: add a finder for {missing} to tests/url_sweep.py")
+        kwargs = {arg: SWEEP_ARGUMENTS[arg](review) for arg in argument_names}
+        swept.append(SweptUrl(name=name, url=reverse(name, kwargs=kwargs), is_review_scoped="slug" in kwargs))
+    return swept
