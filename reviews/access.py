@@ -80,3 +80,9 @@ def review_member_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def forbid(request: HttpRequest, message: str) -> None:
+    """Refuse a member a write their roles do not allow (for views open to all members on GET)."""
+    log_denied(request, message)
+    raise PermissionDenied(message)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from reviews.models import Review, Role
+from reviews.parsers.base import FORMAT_NAMES
 
 
 class LinesField(forms.CharField):
@@ -82,3 +83,55 @@ class MemberRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
+
+
+class ImportFileForm(forms.Form):
+    """One file of an upload and the database it came from."""
+
+    file = forms.FileField(label="Export file", required=False)
+    source_name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Database",
+        widget=forms.TextInput(attrs={"list": "common-databases", "autocomplete": "off"}),
+    )
+    search_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    search_string = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Search string"
+    )
+    requested_format = forms.ChoiceField(
+        required=False,
+        label="Format",
+        choices=[("", "Detect from the file"), *FORMAT_NAMES.items()],
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("file") and not (cleaned.get("source_name") or "").strip():
+            self.add_error("source_name", "Name the database this file came from.")
+        return cleaned
+
+
+ImportFileFormSet = forms.formset_factory(ImportFileForm, extra=3, max_num=10)
+
+
+class RecordEditForm(forms.Form):
+    title = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    authors = LinesField(required=False, help_text="One per line, in the order of the paper.")
+    year = forms.IntegerField(required=False, min_value=1000, max_value=2999)
+    journal = forms.CharField(required=False)
+    volume = forms.CharField(required=False, max_length=60)
+    issue = forms.CharField(required=False, max_length=60)
+    pages = forms.CharField(required=False, max_length=60)
+    doi = forms.CharField(required=False, max_length=255, label="DOI")
+    pmid = forms.CharField(required=False, max_length=20, label="PMID")
+    abstract = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}))
+
+    def clean_doi(self) -> str:
+        from reviews.parsers import normalise_doi
+
+        return normalise_doi(self.cleaned_data["doi"])
+
+
+class RecordRemoveForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why remove it?")

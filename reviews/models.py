@@ -128,3 +128,215 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+
+
+def _import_upload_path(batch: ImportBatch, filename: str) -> str:
+    import uuid
+
+    # A random name: the person's file name is kept in the row, never trusted as a path.
+    return f"imports/{batch.review_id}/{uuid.uuid4().hex}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded search export and what became of it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="import_batches")
+    source_name = models.CharField(max_length=120, help_text="The database the records came from.")
+    search_date = models.DateField(null=True, blank=True)
+    search_string = models.TextField(blank=True)
+    file = models.FileField(upload_to=_import_upload_path, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    requested_format = models.CharField(max_length=20, blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    encoding = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    records_count = models.PositiveIntegerField(default=0)
+    auto_merged = models.PositiveIntegerField(
+        default=0, help_text="Source records merged into another study."
+    )
+    possible_duplicates = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same file twice in one review would double every record; a failed try may be repeated.
+            models.UniqueConstraint(
+                fields=["review", "sha256"],
+                condition=~Q(status="failed"),
+                name="import_batch_file_once_per_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.source_name})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Record(models.Model):
+    """A study record: what reviewers screen. It gathers one or more source records (duplicates).
+
+    A record absorbed by a merge keeps its row with ``merged_into`` set, so the merge can be undone
+    and everything that pointed at it stays explainable.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    is_removed = models.BooleanField(default=False)
+    removed_reason = models.CharField(max_length=200, blank=True)
+    title = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    journal = models.TextField(blank=True)
+    volume = models.CharField(max_length=60, blank=True)
+    issue = models.CharField(max_length=60, blank=True)
+    pages = models.CharField(max_length=60, blank=True)
+    doi = models.CharField(max_length=255, blank=True, db_index=True)
+    pmid = models.CharField(max_length=20, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=60, blank=True)
+    publication_type = models.CharField(max_length=120, blank=True)
+    urls = models.JSONField(default=list, blank=True)
+    is_edited = models.BooleanField(
+        default=False, help_text="Edited by hand: merges no longer refresh the fields."
+    )
+    # Lower-case title, authors, DOI and PMID, for the Records page's search (trigram-indexed on PostgreSQL).
+    search_text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["review", "merged_into", "is_removed"], name="record_review_active")]
+
+    def __str__(self) -> str:
+        return self.title[:80] or f"Record {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.merged_into_id is None and not self.is_removed
+
+    @property
+    def first_author(self) -> str:
+        return self.authors[0] if self.authors else ""
+
+
+class SourceRecord(models.Model):
+    """One record exactly as one export gave it, with every raw field."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="source_records")
+    position = models.PositiveIntegerField(help_text="1-based position in the file.")
+    line = models.PositiveIntegerField(default=0)
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="sources")
+    home_record = models.ForeignKey(
+        Record, on_delete=models.PROTECT, related_name="+", help_text="The record it was imported as."
+    )
+    source_record_id = models.CharField(max_length=255, blank=True)
+    title = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    journal = models.TextField(blank=True)
+    volume = models.CharField(max_length=60, blank=True)
+    issue = models.CharField(max_length=60, blank=True)
+    pages = models.CharField(max_length=60, blank=True)
+    doi = models.CharField(max_length=255, blank=True)
+    pmid = models.CharField(max_length=20, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=60, blank=True)
+    publication_type = models.CharField(max_length=120, blank=True)
+    urls = models.JSONField(default=list, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "position"]
+        constraints = [
+            # A retried job cannot write a record twice.
+            models.UniqueConstraint(fields=["batch", "position"], name="source_record_once_per_position")
+        ]
+        indexes = [models.Index(fields=["review", "record"], name="source_review_record")]
+
+    def __str__(self) -> str:
+        return f"{self.batch.source_name} #{self.position}: {self.title[:60]}"
+
+
+class DuplicatePair(models.Model):
+    """Two source records that may be one study, and what a person decided about them."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Undecided"
+        SAME = "same", "Same study"
+        DIFFERENT = "different", "Different studies"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="duplicate_pairs")
+    source_a = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    source_b = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_a", "source_b"], name="duplicate_pair_once"),
+            models.CheckConstraint(
+                condition=Q(source_a__lt=models.F("source_b")), name="duplicate_pair_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "status"], name="duplicate_pair_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.source_a_id} ~ {self.source_b_id} ({self.status})"
+
+
+class Merge(models.Model):
+    """Source records moved into one study record, by the deduplication or by a person; undoable."""
+
+    class Kind(models.TextChoices):
+        AUTOMATIC = "auto", "Automatic"
+        MANUAL = "manual", "By a person"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="merges")
+    target = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="merges")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # [{"source": source record id, "from_record": record id it left}], for undo.
+    moves = models.JSONField(default=list)
+    reasons = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"merge into {self.target_id} ({self.kind})"

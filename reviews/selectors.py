@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from reviews.models import AuditEvent, Membership, Review
+from reviews.models import (
+    AuditEvent,
+    DuplicatePair,
+    ImportBatch,
+    Membership,
+    Merge,
+    Record,
+    Review,
+    SourceRecord,
+)
 
 User = get_user_model()
 
@@ -38,6 +47,134 @@ def audit_event_list_for_review(*, review: Review, limit: int = 50) -> QuerySet[
 
 def review_stage_counts(*, review: Review) -> list[dict]:
     """The overview's per-stage figures; each stage's app adds its own as it arrives."""
+    counts = import_counts(review=review)
     return [
+        {
+            "stage": "Identification",
+            "figures": [
+                ("records imported", counts["imported"]),
+                ("duplicates merged", counts["duplicates_removed"]),
+                ("possible duplicates to check", counts["possible_duplicates"]),
+                ("removed by hand", counts["removed"]),
+                ("records to screen", counts["records"]),
+            ],
+        },
         {"stage": "Team", "figures": [("members", Membership.objects.filter(review=review).count())]},
     ]
+
+
+# --- Imports and records ----------------------------------------------------------------------
+
+COMMON_DATABASES = (
+    "MEDLINE (Ovid)",
+    "PubMed",
+    "Embase (Ovid)",
+    "Embase.com",
+    "CINAHL (EBSCO)",
+    "PsycINFO (Ovid)",
+    "PsycINFO (EBSCO)",
+    "Cochrane Library (CENTRAL)",
+    "Scopus",
+    "Web of Science",
+    "ProQuest",
+    "Google Scholar",
+    "Other",
+)
+
+
+def import_batch_list(*, review: Review) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(review=review).select_related("created_by")
+
+
+def import_source_names(*, review: Review) -> list[str]:
+    return list(
+        ImportBatch.objects.filter(review=review, status=ImportBatch.Status.DONE)
+        .order_by("source_name")
+        .values_list("source_name", flat=True)
+        .distinct()
+    )
+
+
+RECORD_STATUSES = {
+    "": "Records in the review",
+    "merged": "Merged from several sources",
+    "possible": "With a possible duplicate",
+    "removed": "Removed",
+}
+
+
+def record_list(*, review: Review, query: str = "", source: str = "", status: str = "") -> QuerySet[Record]:
+    records = Record.objects.filter(review=review, merged_into__isnull=True)
+    records = records.filter(is_removed=True) if status == "removed" else records.filter(is_removed=False)
+    if query:
+        records = records.filter(search_text__contains=query.strip().lower())
+    if source:
+        records = records.filter(
+            Exists(SourceRecord.objects.filter(record=OuterRef("pk"), batch__source_name=source))
+        )
+    if status == "merged":
+        records = records.filter(Exists(Merge.objects.filter(target=OuterRef("pk"), undone_at__isnull=True)))
+    if status == "possible":
+        open_pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN)
+        records = records.filter(
+            Exists(open_pairs.filter(source_a__record=OuterRef("pk")))
+            | Exists(open_pairs.filter(source_b__record=OuterRef("pk")))
+        )
+    return records.only("id", "title", "authors", "year", "journal", "doi", "is_removed").order_by("id")
+
+
+def record_source_names(*, record_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """Per record, each database it came from with how many of its source records came from there."""
+    names: dict[int, list[tuple[str, int]]] = {}
+    rows = (
+        SourceRecord.objects.filter(record_id__in=record_ids)
+        .values_list("record_id", "batch__source_name")
+        .annotate(n=Count("id"))
+        .order_by("record_id", "batch__source_name")
+    )
+    for record_id, source_name, count in rows:
+        names.setdefault(record_id, []).append((source_name, count))
+    return names
+
+
+def record_get_for_review(*, review: Review, record_id: int) -> Record | None:
+    return Record.objects.filter(review=review, pk=record_id).first()
+
+
+def record_sources(*, record: Record) -> QuerySet[SourceRecord]:
+    return SourceRecord.objects.filter(record=record).select_related("batch").order_by("batch_id", "position")
+
+
+def record_merges(*, record: Record) -> QuerySet[Merge]:
+    return Merge.objects.filter(target=record).select_related("created_by", "undone_by", "batch")
+
+
+def duplicate_pair_queue(*, review: Review) -> QuerySet[DuplicatePair]:
+    return (
+        DuplicatePair.objects.filter(review=review, status=DuplicatePair.Status.OPEN)
+        .exclude(source_a__record_id=F("source_b__record_id"))
+        .select_related("source_a__batch", "source_b__batch")
+        .order_by("-score", "id")
+    )
+
+
+def import_counts(*, review: Review) -> dict[str, int]:
+    records = Record.objects.filter(review=review, merged_into__isnull=True)
+    imported = SourceRecord.objects.filter(review=review).count()
+    active = records.filter(is_removed=False).count()
+    return {
+        "imported": imported,
+        "duplicates_removed": imported - records.count(),
+        "records": active,
+        "removed": records.filter(is_removed=True).count(),
+        "possible_duplicates": duplicate_pair_queue(review=review).count(),
+    }
+
+
+def import_counts_by_source(*, review: Review) -> list[tuple[str, int]]:
+    return list(
+        SourceRecord.objects.filter(review=review)
+        .values_list("batch__source_name")
+        .annotate(n=Count("id"))
+        .order_by("batch__source_name")
+    )

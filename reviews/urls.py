@@ -1,17 +1,28 @@
 from django.urls import path
 
-from reviews import views
+from reviews.views import duplicates, imports, records, team
 
 app_name = "reviews"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("reviews/new/", views.review_create, name="create"),
-    path("r/<slug:slug>/", views.review_overview, name="overview"),
-    path("r/<slug:slug>/settings/", views.review_settings, name="settings"),
-    path("r/<slug:slug>/members/", views.member_list, name="members"),
-    path("r/<slug:slug>/members/add/", views.member_add, name="member_add"),
-    path("r/<slug:slug>/members/<int:membership_id>/roles/", views.member_roles, name="member_roles"),
-    path("r/<slug:slug>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
-    path("r/<slug:slug>/history/", views.audit_log, name="audit_log"),
+    path("", team.dashboard, name="dashboard"),
+    path("reviews/new/", team.review_create, name="create"),
+    path("r/<slug:slug>/", team.review_overview, name="overview"),
+    path("r/<slug:slug>/settings/", team.review_settings, name="settings"),
+    path("r/<slug:slug>/members/", team.member_list, name="members"),
+    path("r/<slug:slug>/members/add/", team.member_add, name="member_add"),
+    path("r/<slug:slug>/members/<int:membership_id>/roles/", team.member_roles, name="member_roles"),
+    path("r/<slug:slug>/members/<int:membership_id>/remove/", team.member_remove, name="member_remove"),
+    path("r/<slug:slug>/history/", team.audit_log, name="audit_log"),
+    path("r/<slug:slug>/imports/", imports.import_list, name="imports"),
+    path("r/<slug:slug>/imports/upload/", imports.import_upload, name="import_upload"),
+    path("r/<slug:slug>/imports/<int:batch_id>/progress/", imports.import_progress, name="import_progress"),
+    path("r/<slug:slug>/imports/<int:batch_id>/delete/", imports.import_delete, name="import_delete"),
+    path("r/<slug:slug>/records/", records.record_list, name="records"),
+    path("r/<slug:slug>/records/<int:record_id>/", records.record_detail, name="record"),
+    path("r/<slug:slug>/records/<int:record_id>/remove/", records.record_remove, name="record_remove"),
+    path("r/<slug:slug>/records/<int:record_id>/restore/", records.record_restore, name="record_restore"),
+    path("r/<slug:slug>/merges/<int:merge_id>/undo/", records.merge_undo, name="merge_undo"),
+    path("r/<slug:slug>/duplicates/", duplicates.duplicate_queue, name="duplicates"),
+    path("r/<slug:slug>/duplicates/<int:pair_id>/", duplicates.duplicate_decide, name="duplicate_decide"),
 ]

@@ -56,3 +56,20 @@ def client_for(client):
         return user_client
 
     return make
+
+
+@pytest.fixture
+def review_with_records(review, owner):
+    """The review with two imported files, one automatic merge and one possible-duplicate pair."""
+    from reviews.models import DuplicatePair, SourceRecord
+    from tests.reviews.importing import import_file
+
+    import_file(review, owner, "three.ris", source="Embase")
+    import_file(review, owner, "two.nbib", source="PubMed")
+    first, second = SourceRecord.objects.filter(review=review, record__merged_into__isnull=True).order_by(
+        "pk"
+    )[:2]
+    DuplicatePair.objects.get_or_create(
+        review=review, source_a=first, source_b=second, defaults={"score": 0.5}
+    )
+    return review

@@ -36,6 +36,33 @@ def _membership_id(review):
     return review.memberships.order_by("pk").first().pk
 
 
+def _first_pk(queryset, what: str) -> int:
+    pk = queryset.order_by("pk").values_list("pk", flat=True).first()
+    if pk is None:
+        raise AssertionError(f"the swept review has no {what}; populate it in the sweep's fixture")
+    return pk
+
+
+@sweep_argument("batch_id")
+def _batch_id(review):
+    return _first_pk(review.import_batches.all(), "import batch")
+
+
+@sweep_argument("record_id")
+def _record_id(review):
+    return _first_pk(review.records.filter(merged_into__isnull=True), "record")
+
+
+@sweep_argument("merge_id")
+def _merge_id(review):
+    return _first_pk(review.merges.all(), "merge")
+
+
+@sweep_argument("pair_id")
+def _pair_id(review):
+    return _first_pk(review.duplicate_pairs.all(), "possible duplicate pair")
+
+
 @dataclass(frozen=True)
 class SweptUrl:
     name: str

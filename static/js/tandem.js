@@ -1,2 +1,21 @@
 // Small page behaviours that need no framework. Loaded on every page, after htmx.
 "use strict";
+
+// Progress bars: width from data attributes (inline styles are refused by the Content Security Policy).
+function tandemDrawBars(root) {
+  root.querySelectorAll(".progress .bar[data-total]").forEach(function (bar) {
+    var total = Number(bar.dataset.total), done = Number(bar.dataset.done);
+    bar.style.width = total > 0 ? Math.min(100, (100 * done) / total) + "%" : "4%";
+  });
+}
+
+// Forms that destroy something ask first.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.matches("form.confirm") && !window.confirm(form.dataset.confirm || "Are you sure?")) {
+    event.preventDefault();
+  }
+});
+
+document.addEventListener("DOMContentLoaded", function () { tandemDrawBars(document); });
+document.addEventListener("htmx:afterSwap", function (event) { tandemDrawBars(event.target.parentNode || document); });

@@ -1,4 +1,4 @@
-"""Writes for reviews, members and the audit trail. Every write in Tandem records an AuditEvent here."""
+"""Writes for reviews and their members."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
-from reviews.models import AuditEvent, Membership, Review, Role
+from reviews.models import Membership, Review, Role
+from reviews.services.audit import audit_record
 
 User = get_user_model()
 
@@ -36,27 +37,6 @@ REVIEW_SETTINGS_FIELDS = (
 
 class ReviewRuleError(Exception):
     """A request that breaks a rule of the review; the message is shown to the person as it is."""
-
-
-def audit_record(
-    *,
-    actor: AbstractBaseUser | None,
-    review: Review | None,
-    action: str,
-    target: models.Model | None = None,
-    before: Any = None,
-    after: Any = None,
-) -> AuditEvent:
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_username=getattr(actor, "username", "") or "",
-        review=review,
-        action=action,
-        object_type=target._meta.label_lower if target is not None else "",
-        object_id=str(target.pk) if target is not None else "",
-        before=before,
-        after=after,
-    )
 
 
 def _review_snapshot(review: Review) -> dict[str, Any]:

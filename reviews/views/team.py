@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reviews import selectors, services
-from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
+from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.forms import MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from reviews.models import Membership, Role
-from reviews.security import log_denied
 
 MEMBER_NOT_FOUND = "No account has the username or e-mail “{value}”. Ask an administrator to create it first."
 
@@ -61,7 +59,7 @@ def review_settings(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespo
     form = ReviewSettingsForm.for_review(review, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not access.is_owner:
-            return _forbidden(request, "Only an owner can change the review's settings.")
+            forbid(request, "Only an owner can change the review's settings.")
         if form.is_valid():
             services.review_update_settings(actor=request.user, review=review, **form.cleaned_data)
             messages.success(request, "Settings saved.")
@@ -150,8 +148,3 @@ def _render_members(request, access: ReviewAccess, form: MemberAddForm, status: 
         "role_choices": Role.choices,
     }
     return render(request, "reviews/members.html", context, status=status)
-
-
-def _forbidden(request, message: str) -> HttpResponse:
-    log_denied(request, message)
-    raise PermissionDenied(message)

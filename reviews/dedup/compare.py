@@ -1,0 +1,506 @@
+"""Deciding, for one candidate pair, whether it is a confident duplicate, a possible one, or neither."""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import Indel
+from rapidfuzz.fuzz import token_sort_ratio
+
+from .records import Prepared
+
+NONE = 0
+POSSIBLE = 1
+AUTO = 2
+
+# Journal words too generic to tell two journals apart.
+_GENERIC_JOURNAL_WORDS = frozenset(
+    {
+        "journal",
+        "international",
+        "research",
+        "clinical",
+        "review",
+        "reviews",
+        "medicine",
+        "medical",
+        "science",
+        "sciences",
+        "proceedings",
+        "conference",
+        "annual",
+        "american",
+        "european",
+        "british",
+        "society",
+        "association",
+        "archives",
+        "annals",
+        "bulletin",
+        "letters",
+        "new",
+        "j",
+        "int",
+        "res",
+        "clin",
+        "med",
+        "sci",
+        "am",
+        "eur",
+        "br",
+        "soc",
+        "arch",
+        "ann",
+    }
+)
+
+
+def _abbreviates_word(word: str, full: str) -> bool:
+    """ "nephrol" / "nephrology", "dtsch" / "deutsche": same first letter, the rest in order."""
+    if full.startswith(word):
+        return True
+    if not word or word[0] != full[0] or len(word) > len(full):
+        return False
+    pos = 0
+    for ch in word:
+        pos = full.find(ch, pos) + 1
+        if pos == 0:
+            return False
+    return True
+
+
+def _abbreviates(short: tuple[str, ...], long: tuple[str, ...], strict: bool = True) -> bool:
+    """Each word of `long` is abbreviated by the next word of `short` ("nat rev nephrol" / "nature reviews
+    nephrology"); a one-word `short` may also be the abbreviations run together ("jthoraccardiovascsurg").
+    Not `strict`: words of `long` may be left out ("lancet" / "lancet oncology")."""
+    if (
+        len(short) == 1
+        and len(long) >= 2
+        and not any(word.startswith(short[0]) for word in long)
+        and _run_together(short[0], long, strict)
+    ):
+        return True
+    if len(short) > len(long):
+        return False
+    pos = 0
+    for word in short:
+        while pos < len(long) and not _abbreviates_word(word, long[pos]):
+            if strict and len(long[pos]) > 1:
+                return False  # only one-letter leftovers ("d" of "d'Anesthesie") may be skipped
+            pos += 1
+        if pos == len(long):
+            return False
+        pos += 1
+    return not strict or all(len(word) == 1 for word in long[pos:])
+
+
+def _run_together(text: str, words: tuple[str, ...], strict: bool) -> bool:
+    """`text` is the concatenation of prefixes (>= 1 letter) of the `words`, in order; not `strict`: of some."""
+    reachable = {0}
+    for word in words:
+        nxt = set() if strict else set(reachable)
+        for start in reachable:
+            length = 1
+            while (
+                start + length <= len(text)
+                and length <= len(word)
+                and text[start + length - 1] == word[length - 1]
+            ):
+                nxt.add(start + length)
+                length += 1
+        reachable = nxt
+        if not reachable:
+            return False
+    return len(text) in reachable
+
+
+def _initialism(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """A word of `short` spells the initials of `long` ("icis" / "international conference information systems")."""
+    if len(long) < 3:
+        return False
+    initials = "".join(word[0] for word in long)
+    return any(len(word) >= 3 and word == initials for word in short)
+
+
+_journal_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+
+
+def journal_relation(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """1 = same journal (allowing abbreviations), -1 = clearly different, 0 = cannot tell."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    cache_key = (a, b) if a < b else (b, a)
+    cached = _journal_cache.get(cache_key)
+    if cached is not None:
+        return cached
+    result = _journal_relation(a, b)
+    if len(_journal_cache) > 200_000:
+        _journal_cache.clear()
+    _journal_cache[cache_key] = result
+    return result
+
+
+def _journal_relation(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    if "".join(a) == "".join(b):
+        return 1
+    if _abbreviates(a, b) or _abbreviates(b, a) or _initialism(a, b) or _initialism(b, a):
+        return 1
+    sa, sb = " ".join(a), " ".join(b)
+    if token_sort_ratio(sa, sb) >= 90:
+        return 1
+    # Partly the same name ("Lancet" / "Lancet Oncology", "Praxis" / "Schweizerische Rundschau fur Medizin
+    # Praxis", an English name next to a transliterated one): cannot tell.
+    if _abbreviates(a, b, strict=False) or _abbreviates(b, a, strict=False):
+        return 0
+    specific_a = {w for w in a if w not in _GENERIC_JOURNAL_WORDS and len(w) > 2}
+    specific_b = {w for w in b if w not in _GENERIC_JOURNAL_WORDS and len(w) > 2}
+    if specific_a & specific_b:
+        return 0
+    # Prefix-shared specific words ("cardiol" / "cardiology").
+    for wa in specific_a:
+        for wb in specific_b:
+            if wa.startswith(wb) or wb.startswith(wa):
+                return 0
+    return -1
+
+
+def _name_match(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not a or not b:
+        return False
+    if len(a) >= 4 and len(b) >= 4 and (a.startswith(b) or b.startswith(a) or a.endswith(b) or b.endswith(a)):
+        return True
+    return len(a) >= 4 and len(b) >= 4 and Indel.normalized_similarity(a, b, score_cutoff=0.8) >= 0.8
+
+
+def _first_author_match(a: Prepared, b: Prepared) -> bool:
+    if _name_match(a.first, b.first):
+        return True
+    # Name parts swapped or split differently by one export ("Ching-yi, Wu" vs "Wu, C. Y.").
+    return bool(a.first_surname_words & b.first_words or b.first_surname_words & a.first_words)
+
+
+_FUZZY_NAME_POOL = 12  # beyond this many unmatched names, only exact matches count (speed)
+
+
+def _overlap_one_way(short: Prepared, long: Prepared) -> int:
+    matched = len(short.surname_set & long.surname_set)
+    if matched < len(short.surname_set):
+        rest = short.surname_set - long.surname_set
+        pool = long.surname_set - short.surname_set
+        fuzzy = len(pool) <= _FUZZY_NAME_POOL and len(rest) <= _FUZZY_NAME_POOL
+        for name in rest:
+            if name in long.name_tokens or (fuzzy and any(_name_match(name, other) for other in pool)):
+                matched += 1
+    return matched
+
+
+def author_overlap(a: Prepared, b: Prepared) -> tuple[int, int]:
+    """(matched, comparable): how many surnames of the shorter list appear in the longer one."""
+    if not a.surnames or not b.surnames:
+        return 0, 0
+    short, long = (a, b) if len(a.surname_set) <= len(b.surname_set) else (b, a)
+    matched = _overlap_one_way(short, long)
+    if matched < len(short.surname_set):
+        # One export may have put given names where surnames belong ("Andrea, C." for Andrea Carignani).
+        matched = max(matched, min(_overlap_one_way(long, short), len(short.surname_set)))
+    return matched, len(short.surname_set)
+
+
+def title_similarity(a: Prepared, b: Prepared) -> float:
+    if a.title_compact == b.title_compact:
+        return 1.0
+    return Indel.normalized_similarity(a.title, b.title, score_cutoff=0.5)
+
+
+def _contained(a: Prepared, b: Prepared, min_len: int = 30) -> bool:
+    """One title is the other with a subtitle or prefix dropped (the shorter one must be substantial)."""
+    short, long = (a, b) if len(a.title_compact) <= len(b.title_compact) else (b, a)
+    return len(short.title_compact) >= min_len and short.title_compact in long.title_compact
+
+
+def _article_number(pages: tuple[tuple[int, int], ...]) -> bool:
+    """A single large number ("106482", "e0168396") is an article number, not a page."""
+    return len(pages) == 1 and pages[0][0] == pages[0][1] and pages[0][0] >= 10000
+
+
+def pages_relation(a: Prepared, b: Prepared) -> int:
+    """1 = same first page, -1 = different pages, 0 = unknown or compatible (overlapping ranges, same last
+    page, an article number against page numbers)."""
+    if not a.pages or not b.pages:
+        return 0
+    for s1, _ in a.pages:
+        for s2, _ in b.pages:
+            if s1 == s2:
+                return 1
+    if _article_number(a.pages) or _article_number(b.pages):
+        return 0
+    for s1, e1 in a.pages:
+        for s2, e2 in b.pages:
+            if e1 == e2 and (e1 > s1 or e2 > s2):
+                return 0
+            if e1 > s1 and e2 > s2 and max(s1, s2) <= min(e1, e2):
+                return 0
+    return -1
+
+
+def _same_page_range(a: Prepared, b: Prepared) -> bool:
+    """Some multi-page range is identical in both records."""
+    return any(r[1] > r[0] and r in b.pages for r in a.pages)
+
+
+_ROMAN = {"ii": 2, "iii": 3, "iv": 4, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "xi": 11, "xii": 12}
+
+
+def _numbers(words: set[str]) -> set[int]:
+    out = set()
+    for word in words:
+        if word.isdigit():
+            out.add(int(word))
+        elif word in _ROMAN:
+            out.add(_ROMAN[word])
+    return out
+
+
+def _typo_of(word: str, others: set[str]) -> bool:
+    for other in others:
+        if word.startswith(other) or other.startswith(word):
+            return True
+        if Indel.normalized_similarity(word, other, score_cutoff=0.75):
+            return True
+    return False
+
+
+def titles_differ_in_substance(a: Prepared, b: Prepared) -> str:
+    """Why two similar titles still name different works ("part 1" / "part 2", "adults" / "children"), or ""."""
+    wa, wb = set(a.title.split()), set(b.title.split())
+    only_a, only_b = wa - wb, wb - wa
+    if not only_a and not only_b:
+        return ""
+    na, nb = _numbers(wa), _numbers(wb)
+    if na and nb and na != nb:
+        return "titles differ in a number"
+    extra_a = [w for w in only_a if len(w) >= 3 and not w.isdigit() and not _typo_of(w, only_b)]
+    extra_b = [w for w in only_b if len(w) >= 3 and not w.isdigit() and not _typo_of(w, only_a)]
+    if extra_a and extra_b:
+        return "titles differ in a word"
+    return ""
+
+
+class Comparison:
+    __slots__ = ("level", "reasons", "score")
+
+    def __init__(self, level: int, score: float, reasons: list[str]) -> None:
+        self.level = level
+        self.score = score
+        self.reasons = reasons
+
+
+_NOTHING = Comparison(NONE, 0.0, [])
+
+
+def _same_location(a: Prepared, b: Prepared) -> bool:
+    """Same volume, issue and first page: the same item of the same journal issue."""
+    return bool(a.volume and a.issue and a.spage) and (
+        a.volume == b.volume and a.issue == b.issue and pages_relation(a, b) == 1
+    )
+
+
+def compare(a: Prepared, b: Prepared) -> Comparison:  # noqa: C901 - one readable decision list
+    same_doi = bool(a.doi) and a.doi == b.doi
+    same_pmid = bool(a.pmid) and a.pmid == b.pmid
+    has_titles = bool(a.title_compact) and bool(b.title_compact)
+    ts = title_similarity(a, b) if has_titles else 0.0
+    contained = has_titles and ts < 0.95 and _contained(a, b, 20)
+    if (
+        has_titles
+        and ts < 0.7
+        and not (same_doi or same_pmid or contained)
+        and not (a.volume and a.volume == b.volume and a.year == b.year and _same_page_range(a, b))
+    ):
+        return _NOTHING  # cheap exit for the bulk of candidate pairs
+
+    reasons: list[str] = []
+    vetoes: list[str] = []
+    if a.doi and b.doi and not same_doi:
+        vetoes.append("different DOIs")
+    if a.pmid and b.pmid and not same_pmid:
+        vetoes.append("different PMIDs")
+    if a.notice != b.notice and not _same_location(a, b):
+        vetoes.append(f"{a.notice or b.notice} vs the article it concerns")
+
+    year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
+    if year_gap is not None and year_gap > 1:
+        vetoes.append(f"years differ by {year_gap}")
+    elif a.conference != b.conference and year_gap == 1:
+        vetoes.append("conference abstract vs later paper")
+
+    # Offered to a human only when the shorter title is substantial.
+    contained_long = contained and _contained(a, b, 30)
+
+    # ---- identifiers
+    if same_doi or same_pmid:
+        reasons.append("same DOI" if same_doi else "same PMID")
+        if has_titles and ts < 0.6 and not contained:
+            reasons.append("titles differ")
+            if not _first_author_match(a, b):
+                return _NOTHING
+            if vetoes or pages_relation(a, b) < 1 or year_gap is None or year_gap > 1:
+                return Comparison(POSSIBLE, 0.6, reasons + vetoes)
+            # Same DOI, first author and pages: the title was translated.
+            reasons += ["same first author", "same start page"]
+            return Comparison(AUTO, 0.95, reasons)
+        if pages_relation(a, b) < 0:
+            # Meeting supplements give one DOI to many abstracts.
+            vetoes.append("pages differ")
+        if vetoes:
+            return Comparison(POSSIBLE, 0.8, reasons + vetoes)
+        return Comparison(AUTO, 1.0, reasons)
+
+    if not has_titles:
+        return _compare_without_title(a, b, year_gap, vetoes)
+
+    # ---- bibliographic evidence
+    matched, comparable = author_overlap(a, b)
+    first_match = comparable > 0 and _first_author_match(a, b)
+    prel = pages_relation(a, b)
+    same_volume = bool(a.volume) and a.volume == b.volume
+    same_location = (year_gap == 0 and same_volume and prel == 1 and _same_page_range(a, b)) and (
+        first_match or (comparable == 0 and journal_relation(a.journal, b.journal) > 0)
+    )
+    if ts < 0.7 and not contained and not same_location:
+        return _NOTHING
+
+    if ts == 1.0:
+        reasons.append("same title")
+    elif contained:
+        reasons.append("one title contains the other")
+    else:
+        reasons.append(f"similar titles ({ts:.0%})")
+    if comparable:
+        reasons.append("same first author" if first_match else "different first authors")
+        reasons.append(f"{matched} of {comparable} authors in common")
+    strong_authors = first_match and matched * 4 >= comparable * 3
+    authors_ok = (
+        strong_authors
+        or (first_match and matched * 2 >= comparable)
+        or (comparable >= 2 and matched == comparable)
+    )
+
+    if year_gap == 0:
+        reasons.append("same year")
+    elif year_gap == 1:
+        reasons.append("years differ by 1")
+
+    conflicts: list[str] = []
+    support = 0
+    jrel = journal_relation(a.journal, b.journal)
+    if jrel > 0:
+        support += 1
+        reasons.append("same journal")
+    elif jrel < 0:
+        conflicts.append("different journals")
+    if a.volume and b.volume:
+        if same_volume:
+            support += 1
+            reasons.append("same volume")
+        else:
+            conflicts.append("volumes differ")
+    if a.issue and b.issue and a.issue != b.issue:
+        conflicts.append("issues differ")
+    if prel > 0:
+        support += 1
+        reasons.append("same start page" if not same_location else "same pages")
+    elif prel < 0:
+        conflicts.append("pages differ")
+
+    score = 0.5 * ts + 0.2 * (matched / comparable if comparable else 0.5) + 0.1 * (year_gap == 0)
+    score += 0.2 * support / 3 - 0.1 * len(conflicts)
+    score = round(max(0.0, min(score, 0.99)), 4)
+
+    if not vetoes:
+        # Same volume and page range: the same article, whatever the title says (translated titles),
+        # unless the journals or issues disagree too.
+        short_title = min(len(a.title_compact), len(b.title_compact)) < 25
+        if same_location and (
+            ts >= 0.95 or ((jrel >= 0 or ts >= 0.8) and not short_title and "issues differ" not in conflicts)
+        ):
+            return Comparison(AUTO, max(score, 0.9), reasons)
+        # Same long title, same authors, same year: a differing journal name alone is not a conflict
+        # (book series vs journal title, English vs original-language name, meeting names).
+        if (
+            conflicts == ["different journals"]
+            and ts >= 0.97
+            and strong_authors
+            and comparable >= 2
+            and year_gap == 0
+            and len(a.title_compact) >= 30
+        ):
+            conflicts = []
+        same_range = prel > 0 and _same_page_range(a, b)
+        if ts < 1.0 and not contained and not same_range:
+            substance = titles_differ_in_substance(a, b)
+            if substance:
+                conflicts.append(substance)
+        if (
+            short_title
+            and prel < 1
+            and not (same_volume and jrel > 0 and strong_authors and comparable >= 2)
+        ):
+            # Short titles ("Editorial", "Atypical HUS") recur: only the same pages make them one record.
+            conflicts.append("short title")
+        # Records without authors (meeting abstract books, editorials): everything else must agree.
+        anonymous_ok = comparable == 0 and ts >= 0.95 and year_gap == 0 and jrel > 0 and same_volume
+        if (
+            not conflicts
+            and (authors_ok or anonymous_ok)
+            and (ts >= 0.95 or (contained and support >= 2))
+            and (year_gap == 0 or (year_gap == 1 and (support >= 2 or (support >= 1 and strong_authors))))
+        ):
+            return Comparison(AUTO, score, reasons)
+
+    # Evidence of two different publications: a human need not look when it piles up.
+    # (Volume, issue and pages only count within one journal: an abstract's meeting supplement has others.)
+    against = bool(year_gap) + ("different DOIs" in vetoes) + ("different PMIDs" in vetoes)
+    if jrel > 0:
+        against += sum(1 for c in conflicts if c in ("volumes differ", "issues differ", "pages differ"))
+    if against <= 2 and _worth_a_look(
+        ts, contained_long, same_location, comparable, matched, authors_ok, strong_authors, year_gap
+    ):
+        return Comparison(POSSIBLE, score, reasons + conflicts + vetoes)
+    return _NOTHING
+
+
+def _worth_a_look(
+    ts: float,
+    contained: bool,
+    same_location: bool,
+    comparable: int,
+    matched: int,
+    authors_ok: bool,
+    strong_authors: bool,
+    year_gap: int | None,
+) -> bool:
+    """Whether a pair that is not a confident duplicate should be shown to a human."""
+    if same_location:
+        return True
+    if not (ts >= 0.9 or contained or (ts >= 0.8 and authors_ok)):
+        return False
+    if comparable == 0:
+        return ts >= 0.95 and (year_gap is None or year_gap <= 1)
+    if not authors_ok and not (ts >= 0.97 and matched >= 1):
+        return False
+    return year_gap is None or year_gap <= 1 or (strong_authors and ts >= 0.95)
+
+
+def _compare_without_title(a: Prepared, b: Prepared, year_gap: int | None, vetoes: list[str]) -> Comparison:
+    """A record without a title can only be offered to a human, and only on strong bibliographic evidence."""
+    if vetoes or year_gap is None or year_gap > 0:
+        return _NOTHING
+    if not (
+        a.first and a.first == b.first and a.volume and a.volume == b.volume and pages_relation(a, b) == 1
+    ):
+        return _NOTHING
+    reasons = ["title missing", "same first author", "same year", "same volume", "same start page"]
+    return Comparison(POSSIBLE, 0.5, reasons)

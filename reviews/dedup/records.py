@@ -1,0 +1,114 @@
+"""The public record/result types and the per-record preparation every comparison reuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .normalise import (
+    ParsedAuthors,
+    conference_like,
+    is_empty,
+    normalise_doi,
+    normalise_journal,
+    normalise_number,
+    normalise_title,
+    notice_kind,
+    page_ranges,
+    strip_notice_words,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupRecord:
+    """One source record as duplicate detection sees it."""
+
+    key: int  # opaque id (a source record's primary key)
+    title: str = ""
+    authors: tuple[str, ...] = ()  # original order, as written ("Smith, J.", "John Smith", "Smith J")
+    year: int | None = None
+    journal: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""  # already normalised lower-case, no prefix
+    pmid: str = ""
+    abstract: str = ""
+    publication_type: str = ""  # free text from the export ("Erratum", "Conference Abstract", "JOUR", ...)
+
+
+@dataclass
+class PossiblePair:
+    """Two records that may be the same study; a human decides."""
+
+    a: int
+    b: int
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DedupResult:
+    groups: list[list[int]]  # confident duplicate clusters (each >= 2 keys, sorted) to merge automatically
+    possible_pairs: list[PossiblePair]  # uncertain pairs for a human (never inside one group)
+
+
+class Prepared:
+    """Normalised fields of one record (computed once)."""
+
+    __slots__ = (
+        "conference",
+        "doi",
+        "first",
+        "first_surname_words",
+        "first_words",
+        "idx",
+        "issue",
+        "journal",
+        "journal_compact",
+        "key",
+        "name_tokens",
+        "notice",
+        "pages",
+        "pmid",
+        "spage",
+        "surname_set",
+        "surnames",
+        "title",
+        "title_compact",
+        "volume",
+        "year",
+    )
+
+    def __init__(self, idx: int, record: DedupRecord) -> None:
+        self.idx = idx
+        self.key = record.key
+        self.notice = notice_kind(record.title or "", record.publication_type or "")
+        title = normalise_title(record.title or "")
+        if self.notice:
+            title = strip_notice_words(title)
+        self.title = title
+        self.title_compact = title.replace(" ", "")
+        authors = ParsedAuthors(record.authors or ())
+        surnames = authors.surnames
+        self.surnames = surnames
+        self.surname_set = frozenset(surnames)
+        self.first = surnames[0] if surnames else ""
+        self.name_tokens = authors.name_tokens
+        self.first_surname_words = authors.first_surname_words
+        self.first_words = authors.first_words
+        year = record.year
+        self.year = (
+            year if isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10000 else None
+        )
+        self.journal = normalise_journal(record.journal or "")
+        self.journal_compact = "".join(self.journal)
+        self.volume = normalise_number(record.volume or "")
+        if self.volume and self.year is not None and self.volume == str(self.year):
+            self.volume = ""  # a year given as volume says nothing
+        self.issue = normalise_number(record.issue or "")
+        self.pages = page_ranges(record.pages or "")
+        self.spage = str(self.pages[0][0]) if self.pages else ""
+        self.doi = normalise_doi(record.doi or "")
+        pmid = (record.pmid or "").strip()
+        self.pmid = "" if is_empty(pmid) else pmid.lstrip("0")
+        self.conference = conference_like(record.publication_type or "", record.journal or "")

@@ -1,0 +1,75 @@
+"""The shapes every reader returns, and the one error they raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# tsv is read by "csv" (the delimiter is sniffed), so it has no code of its own.
+FORMATS = ("ris", "nbib", "pubmed-csv", "endnote-xml", "bibtex", "wos", "csv", "xlsx")
+
+FORMAT_NAMES = {
+    "ris": "RIS",
+    "nbib": "PubMed/MEDLINE (nbib)",
+    "pubmed-csv": "PubMed CSV",
+    "endnote-xml": "EndNote XML",
+    "bibtex": "BibTeX",
+    "wos": "Web of Science tagged (plain text/CIW)",
+    "csv": "CSV/TSV",
+    "xlsx": "Excel (xlsx)",
+}
+
+
+@dataclass
+class ParsedRecord:
+    position: int
+    line: int
+    title: str = ""
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    journal: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    keywords: list[str] = field(default_factory=list)
+    language: str = ""
+    publication_type: str = ""
+    urls: list[str] = field(default_factory=list)
+    source_record_id: str = ""
+    raw: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ParseResult:
+    format: str
+    encoding: str
+    records: list[ParsedRecord]
+    warnings: list[str] = field(default_factory=list)
+
+
+class ImportFormatError(ValueError):
+    """Bad input. str(err) is a complete human message naming the file and the line or record number."""
+
+    def __init__(self, message: str, *, filename: str, line: int | None = None, record: int | None = None):
+        self.message = message
+        self.filename = filename
+        self.line = line
+        self.record = record
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        name = self.filename or "the file"
+        if self.line is not None:
+            return f"{name}, line {self.line}: {self.message}"
+        if self.record is not None:
+            return f"{name}, record {self.record}: {self.message}"
+        return f"{name}: {self.message}"
+
+    def __str__(self) -> str:
+        return self._compose()
+
+
+def add_raw(raw: dict[str, list[str]], key: str, value: str) -> None:
+    raw.setdefault(key, []).append(value)

@@ -1,0 +1,113 @@
+"""Turning uploaded bytes into text: BOMs, UTF-8, UTF-16, the Windows code pages, and line ends."""
+
+from __future__ import annotations
+
+import codecs
+import warnings
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+from .base import ImportFormatError
+
+# Longest BOM first: the UTF-32 LE BOM begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
+
+_WESTERN = ["cp1252"]
+_CHAOS_TOLERANCE = 0.1
+
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str
+
+
+def decode_bytes(data: bytes, *, filename: str) -> DecodedText:
+    """Decode an export. Raises ImportFormatError for empty or binary input."""
+    if not data.strip():
+        raise ImportFormatError("the file is empty", filename=filename)
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            return _checked(_decode_with_bom(data[len(bom) :], codec, label, filename), filename)
+    try:
+        return _checked(DecodedText(data.decode("utf-8"), "utf-8"), filename)
+    except UnicodeDecodeError:
+        pass
+    return _checked(_decode_legacy(data, filename), filename)
+
+
+def _decode_with_bom(body: bytes, codec: str, label: str, filename: str) -> DecodedText:
+    try:
+        return DecodedText(body.decode(codec), label)
+    except UnicodeDecodeError as err:
+        raise ImportFormatError(
+            f"the file starts with a {label.upper()} byte-order mark but is not valid {label.upper()} "
+            f"(byte {err.start + 1})",
+            filename=filename,
+        ) from None
+
+
+def _decode_legacy(data: bytes, filename: str) -> DecodedText:
+    if b"\x00" in data[:65536]:
+        raise _binary(filename)
+    best = _guess(data)
+    if best is None:
+        raise _binary(filename)
+    western = _guess(data, only=_WESTERN)
+    # Short Latin texts fool the detector into Farsi or Central European code pages; Windows-1252 wins
+    # whenever it reads the bytes about as cleanly. Cyrillic or Greek text does not decode as 1252 cleanly.
+    if western is not None and western.chaos <= best.chaos + _CHAOS_TOLERANCE:
+        best = western
+    try:
+        return DecodedText(data.decode(best.encoding), _codec_name(best.encoding))
+    except (UnicodeDecodeError, LookupError):
+        raise _binary(filename) from None
+
+
+def _guess(data: bytes, only: list[str] | None = None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return from_bytes(data, cp_isolation=only).best()
+        except Exception:  # charset-normalizer is a heuristic; any failure means "unknown"
+            return None
+
+
+def _codec_name(name: str) -> str:
+    return codecs.lookup(name).name
+
+
+def _checked(decoded: DecodedText, filename: str) -> DecodedText:
+    sample = decoded.text[:65536]
+    if not sample.strip():
+        raise ImportFormatError("the file is empty", filename=filename)
+    controls = sum(1 for ch in sample if ch < " " and ch not in _ALLOWED_CONTROLS)
+    if "\x00" in sample or controls > max(8, len(sample) // 100):
+        raise _binary(filename)
+    return decoded
+
+
+def _binary(filename: str) -> ImportFormatError:
+    return ImportFormatError(
+        "this is not a text file (it looks like binary data or an unknown encoding), so it cannot be "
+        "a bibliographic export",
+        filename=filename,
+    )
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on CRLF, LF and CR alike, so line numbers match what an editor shows."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

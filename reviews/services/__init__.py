@@ -1,0 +1,33 @@
+"""Writes. Each module covers one part of a review; the names are re-exported here."""
+
+from reviews.services.audit import audit_record
+from reviews.services.reviews import (
+    MEMBER_ALREADY,
+    MEMBER_LAST_OWNER,
+    MEMBER_NEEDS_ROLE,
+    REVIEW_SETTINGS_FIELDS,
+    REVIEW_SLUG_TAKEN,
+    ReviewRuleError,
+    membership_add,
+    membership_change_roles,
+    membership_remove,
+    review_create,
+    review_update_settings,
+    user_get_or_create_without_password,
+)
+
+__all__ = [
+    "MEMBER_ALREADY",
+    "MEMBER_LAST_OWNER",
+    "MEMBER_NEEDS_ROLE",
+    "REVIEW_SETTINGS_FIELDS",
+    "REVIEW_SLUG_TAKEN",
+    "ReviewRuleError",
+    "audit_record",
+    "membership_add",
+    "membership_change_roles",
+    "membership_remove",
+    "review_create",
+    "review_update_settings",
+    "user_get_or_create_without_password",
+]

@@ -1,0 +1,358 @@
+"""Deduplication: planning the merges an import brings, and the decisions people make about pairs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from reviews.dedup import DedupRecord, PossiblePair, find_duplicates
+from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, SourceRecord
+from reviews.parsers import ParsedRecord
+from reviews.services.audit import audit_record
+from reviews.services.reviews import ReviewRuleError
+
+PAIR_ALREADY_DECIDED = "Someone already decided this pair ({status}); nothing was changed."
+MERGE_ALREADY_UNDONE = "This merge was already undone."
+MERGE_CHANGED_SINCE = "Records of this merge were merged again since; undo the later merge first."
+
+_DEDUP_FIELDS = ("title", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "publication_type")
+
+
+def _new_key(position: int) -> int:
+    # New source records have no id before they are written: negative keys keep them apart.
+    return -position
+
+
+@dataclass
+class ImportPlan:
+    """Where each new source record goes, decided before anything is written."""
+
+    # position -> ("record", existing record id) or ("new", position whose home record is the target)
+    targets: dict[int, tuple[str, int]] = field(default_factory=dict)
+    # Existing records that a new record bridges into another existing record: (absorbed id, target id).
+    absorbed_existing: list[tuple[int, int]] = field(default_factory=list)
+    groups: list[list[int]] = field(default_factory=list)  # dedup keys, for the Merge rows
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+    possible_pairs: list[PossiblePair] = field(default_factory=list)
+    auto_merged: int = 0
+
+
+def dedup_records_for_review(review: Review) -> tuple[list[DedupRecord], dict[int, int]]:
+    rows = (
+        SourceRecord.objects.filter(review=review)
+        .annotate(abstract_start=Substr("abstract", 1, 600))
+        .values_list("id", "record_id", "authors", "abstract_start", *_DEDUP_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    records, record_of = [], {}
+    for source_id, record_id, authors, abstract, *values in rows:
+        record_of[source_id] = record_id
+        records.append(
+            DedupRecord(
+                key=source_id,
+                authors=tuple(authors or ()),
+                abstract=abstract or "",
+                **dict(zip(_DEDUP_FIELDS, values, strict=True)),
+            )
+        )
+    return records, record_of
+
+
+def _parsed_dedup_record(parsed: ParsedRecord) -> DedupRecord:
+    return DedupRecord(
+        key=_new_key(parsed.position),
+        authors=tuple(parsed.authors),
+        abstract=parsed.abstract[:600],
+        **{name: getattr(parsed, name) for name in _DEDUP_FIELDS},
+    )
+
+
+def dedup_must_links(record_of: dict[int, int]) -> list[tuple[int, int]]:
+    first_source: dict[int, int] = {}
+    links = []
+    for source_id, record_id in record_of.items():
+        if record_id in first_source:
+            links.append((first_source[record_id], source_id))
+        else:
+            first_source[record_id] = source_id
+    return links
+
+
+def dedup_cannot_links(review: Review) -> list[tuple[int, int]]:
+    return list(
+        DuplicatePair.objects.filter(review=review, status=DuplicatePair.Status.DIFFERENT).values_list(
+            "source_a_id", "source_b_id"
+        )
+    )
+
+
+def duplicates_plan_for_import(
+    *, review: Review, batch: ImportBatch, parsed: Sequence[ParsedRecord]
+) -> ImportPlan:
+    existing, record_of = dedup_records_for_review(review)
+    new_records = [_parsed_dedup_record(record) for record in parsed]
+    result = find_duplicates(
+        existing + new_records,
+        cannot_link=dedup_cannot_links(review),
+        must_link=dedup_must_links(record_of),
+        only_involving={record.key for record in new_records},
+    )
+    plan = ImportPlan()
+    for group in result.groups:
+        _plan_group(plan, group, record_of)
+    plan.possible_pairs = _one_pair_per_record_pair(plan, result.possible_pairs, record_of)
+    return plan
+
+
+def _one_pair_per_record_pair(
+    plan: ImportPlan, pairs: list[PossiblePair], record_of: dict[int, int]
+) -> list[PossiblePair]:
+    """A study found in three files would otherwise be offered several times; people decide once."""
+
+    def record_key(key: int) -> tuple[str, int]:
+        return ("record", record_of[key]) if key > 0 else plan.targets.get(-key, ("new", -key))
+
+    best: dict[tuple, PossiblePair] = {}
+    for pair in pairs:
+        records = tuple(sorted((record_key(pair.a), record_key(pair.b))))
+        if records[0] == records[1]:
+            continue
+        if records not in best or pair.score > best[records].score:
+            best[records] = pair
+    return list(best.values())
+
+
+def _plan_group(plan: ImportPlan, group: list[int], record_of: dict[int, int]) -> None:
+    existing_records = sorted({record_of[key] for key in group if key > 0})
+    new_positions = sorted(-key for key in group if key < 0)
+    if not new_positions:
+        return
+    # The oldest record wins: it may already carry screening decisions.
+    target = ("record", existing_records[0]) if existing_records else ("new", new_positions[0])
+    for position in new_positions:
+        plan.targets[position] = target
+    plan.absorbed_existing.extend((record_id, existing_records[0]) for record_id in existing_records[1:])
+    plan.groups.append(group)
+    plan.auto_merged += len(existing_records) + len(new_positions) - 1
+
+
+# --- People's decisions ----------------------------------------------------------------------------
+
+
+def _source_pair(a: SourceRecord, b: SourceRecord) -> tuple[SourceRecord, SourceRecord]:
+    return (a, b) if a.pk < b.pk else (b, a)
+
+
+def _lock_pair(pair: DuplicatePair) -> DuplicatePair:
+    # Lock the pair: two people deciding it at once must not both act on it.
+    locked = DuplicatePair.objects.select_for_update().select_related("source_a", "source_b").get(pk=pair.pk)
+    if locked.status != DuplicatePair.Status.OPEN:
+        raise ReviewRuleError(PAIR_ALREADY_DECIDED.format(status=locked.get_status_display().lower()))
+    return locked
+
+
+def _pair_decide(pair: DuplicatePair, *, actor: AbstractBaseUser, status: str) -> None:
+    pair.status = status
+    pair.decided_by = actor
+    pair.decided_at = timezone.now()
+    pair.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def _pairs_between(pair: DuplicatePair) -> QuerySet[DuplicatePair]:
+    record_a, record_b = pair.source_a.record_id, pair.source_b.record_id
+    return DuplicatePair.objects.filter(review=pair.review, status=DuplicatePair.Status.OPEN).filter(
+        Q(source_a__record_id=record_a, source_b__record_id=record_b)
+        | Q(source_a__record_id=record_b, source_b__record_id=record_a)
+    )
+
+
+@transaction.atomic
+def duplicate_pair_mark_same(*, actor: AbstractBaseUser, pair: DuplicatePair) -> Merge | None:
+    pair = _lock_pair(pair)
+    # Other pairs between the same two records are answered by this decision too.
+    _pairs_between(pair).exclude(pk=pair.pk).update(
+        status=DuplicatePair.Status.SAME, decided_by=actor, decided_at=timezone.now()
+    )
+    _pair_decide(pair, actor=actor, status=DuplicatePair.Status.SAME)
+    records = Record.objects.select_for_update().filter(
+        pk__in=[pair.source_a.record_id, pair.source_b.record_id]
+    )
+    records = sorted(records, key=lambda record: record.pk)
+    merge = None
+    if len(records) == 2:
+        merge = records_merge(actor=actor, target=records[0], absorbed=records[1:], kind=Merge.Kind.MANUAL)
+    audit_record(
+        actor=actor,
+        review=pair.review,
+        action="duplicates.same",
+        target=pair,
+        after={"sources": [pair.source_a_id, pair.source_b_id], "merge": merge.pk if merge else None},
+    )
+    return merge
+
+
+@transaction.atomic
+def duplicate_pair_mark_different(*, actor: AbstractBaseUser, pair: DuplicatePair) -> DuplicatePair:
+    pair = _lock_pair(pair)
+    _pairs_between(pair).exclude(pk=pair.pk).update(
+        status=DuplicatePair.Status.DIFFERENT, decided_by=actor, decided_at=timezone.now()
+    )
+    _pair_decide(pair, actor=actor, status=DuplicatePair.Status.DIFFERENT)
+    audit_record(
+        actor=actor,
+        review=pair.review,
+        action="duplicates.different",
+        target=pair,
+        after={"sources": [pair.source_a_id, pair.source_b_id]},
+    )
+    return pair
+
+
+def records_merge(
+    *,
+    actor: AbstractBaseUser | None,
+    target: Record,
+    absorbed: Iterable[Record],
+    kind: str,
+    batch: ImportBatch | None = None,
+    reasons: list[str] | None = None,
+) -> Merge:
+    """Move every source of the absorbed records into the target. Call inside a transaction."""
+    absorbed = list(absorbed)
+    moves = [
+        {"source": source_id, "from_record": record_id}
+        for source_id, record_id in SourceRecord.objects.filter(record__in=absorbed).values_list(
+            "id", "record_id"
+        )
+    ]
+    SourceRecord.objects.filter(record__in=absorbed).update(record=target)
+    Record.objects.filter(pk__in=[record.pk for record in absorbed]).update(merged_into=target)
+    merge = Merge.objects.create(
+        review=target.review,
+        target=target,
+        kind=kind,
+        batch=batch,
+        moves=moves,
+        reasons=reasons or [],
+        created_by=actor,
+    )
+    records_refresh_display(record_ids=[target.pk])
+    audit_record(
+        actor=actor,
+        review=target.review,
+        action="records.merge",
+        target=merge,
+        after={"target": target.pk, "absorbed": [record.pk for record in absorbed], "kind": kind},
+    )
+    return merge
+
+
+@transaction.atomic
+def merge_undo(*, actor: AbstractBaseUser, merge: Merge) -> Merge:
+    merge = Merge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise ReviewRuleError(MERGE_ALREADY_UNDONE)
+    source_ids = [move["source"] for move in merge.moves]
+    still_there = SourceRecord.objects.filter(pk__in=source_ids, record_id=merge.target_id).count()
+    if still_there != len(source_ids):
+        raise ReviewRuleError(MERGE_CHANGED_SINCE)
+    by_record: dict[int, list[int]] = defaultdict(list)
+    for move in merge.moves:
+        by_record[move["from_record"]].append(move["source"])
+    for record_id, sources in by_record.items():
+        SourceRecord.objects.filter(pk__in=sources).update(record_id=record_id)
+    Record.objects.filter(pk__in=list(by_record)).update(merged_into=None)
+    merge.undone_at = timezone.now()
+    merge.undone_by = actor
+    _remember_split(merge, by_record)
+    merge.save(update_fields=["undone_at", "undone_by"])
+    records_refresh_display(record_ids=[merge.target_id, *by_record])
+    audit_record(
+        actor=actor,
+        review=merge.review,
+        action="records.unmerge",
+        target=merge,
+        before={"target": merge.target_id, "absorbed": sorted(by_record)},
+    )
+    return merge
+
+
+def _remember_split(merge: Merge, by_record: dict[int, list[int]]) -> None:
+    """An undone merge is a person saying "different studies": later imports must not redo it."""
+    target_first = (
+        SourceRecord.objects.filter(record_id=merge.target_id).order_by("pk").values_list("pk", flat=True)
+    )
+    target_first = target_first.first()
+    if target_first is None:
+        return
+    for sources in by_record.values():
+        low, high = sorted((target_first, min(sources)))
+        DuplicatePair.objects.update_or_create(
+            source_a_id=low,
+            source_b_id=high,
+            defaults={
+                "review": merge.review,
+                "status": DuplicatePair.Status.DIFFERENT,
+                "decided_by": merge.undone_by,
+                "decided_at": timezone.now(),
+                "reasons": ["merge undone"],
+            },
+        )
+
+
+# --- Display fields ------------------------------------------------------------------------------
+
+DISPLAY_FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "keywords",
+    "language",
+    "publication_type",
+    "urls",
+)
+
+
+def completeness(values: dict) -> tuple[int, int]:
+    """How complete a source record is: filled fields first, then the length of its abstract."""
+    filled = sum(1 for name in DISPLAY_FIELDS if values.get(name) not in (None, "", [], ()))
+    return filled, len(values.get("abstract") or "")
+
+
+def search_text(values: dict) -> str:
+    parts = [values.get("title") or "", " ".join(values.get("authors") or []), values.get("doi") or ""]
+    parts.append(values.get("pmid") or "")
+    return " ".join(part for part in parts if part).lower()
+
+
+def records_refresh_display(*, record_ids: Iterable[int]) -> None:
+    """Show each record's most complete source; records edited by hand keep their edits."""
+    record_ids = list(record_ids)
+    best: dict[int, dict] = {}
+    for values in SourceRecord.objects.filter(record_id__in=record_ids).values("record_id", *DISPLAY_FIELDS):
+        current = best.get(values["record_id"])
+        if current is None or completeness(values) > completeness(current):
+            best[values["record_id"]] = values
+    records = list(Record.objects.filter(pk__in=record_ids, is_edited=False))
+    for record in records:
+        values = best.get(record.pk)
+        if values is None:
+            continue
+        for name in DISPLAY_FIELDS:
+            setattr(record, name, values[name])
+        record.search_text = search_text(values)
+    Record.objects.bulk_update(records, [*DISPLAY_FIELDS, "search_text"], batch_size=500)

@@ -1,0 +1,263 @@
+"""Import of search exports: upload, then a job that parses, writes and deduplicates all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from reviews.models import ImportBatch, Review
+from reviews.parsers import FORMATS, ImportFormatError, parse_export
+from reviews.services.audit import audit_record
+from reviews.services.duplicates import duplicates_plan_for_import
+from reviews.services.record_writer import records_write
+from reviews.services.reviews import ReviewRuleError
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+IMPORT_SAME_FILE = "{filename} is the same file as batch {batch} (“{earlier}”, {source}, imported {date}); it was not imported again."
+IMPORT_TOO_LARGE = "{filename} is {size:.1f} MB; the largest file Tandem accepts is {limit} MB."
+IMPORT_EMPTY = "{filename} is empty."
+IMPORT_UNKNOWN_FORMAT = "{format!r} is not a format Tandem reads; choose one of {formats}."
+IMPORT_NEEDS_SOURCE = "Name the database these records came from."
+IMPORT_GAVE_UP = (
+    "The import stopped {attempts} times without finishing (the worker may have run out of memory or been "
+    "stopped); it was not tried again. Nothing from this file was written."
+)
+IMPORT_TIMED_OUT = (
+    "The import took longer than the {seconds} s limit and was stopped. Nothing from this file was written."
+)
+IMPORT_CRASHED = "The import stopped with an unexpected error ({kind}). Nothing from this file was written."
+
+
+class ImportRefused(ReviewRuleError):
+    """An upload refused before any job starts; the message names the file."""
+
+
+def _file_digest(uploaded: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
+
+
+def _check_upload(*, review: Review, uploaded: UploadedFile, source_name: str, requested_format: str) -> str:
+    filename = uploaded.name or "the file"
+    if not source_name.strip():
+        raise ImportRefused(IMPORT_NEEDS_SOURCE)
+    if requested_format and requested_format not in FORMATS:
+        raise ImportRefused(IMPORT_UNKNOWN_FORMAT.format(format=requested_format, formats=", ".join(FORMATS)))
+    if uploaded.size == 0:
+        raise ImportRefused(IMPORT_EMPTY.format(filename=filename))
+    if uploaded.size > settings.IMPORT_MAX_BYTES:
+        raise ImportRefused(
+            IMPORT_TOO_LARGE.format(
+                filename=filename, size=uploaded.size / 1048576, limit=settings.IMPORT_MAX_BYTES // 1048576
+            )
+        )
+    sha256 = _file_digest(uploaded)
+    _check_not_imported_before(review=review, sha256=sha256, filename=filename)
+    return sha256
+
+
+def _check_not_imported_before(*, review: Review, sha256: str, filename: str) -> None:
+    earlier = (
+        ImportBatch.objects.filter(review=review, sha256=sha256)
+        .exclude(status=ImportBatch.Status.FAILED)
+        .first()
+    )
+    if earlier is not None:
+        raise ImportRefused(
+            IMPORT_SAME_FILE.format(
+                filename=filename,
+                batch=earlier.pk,
+                earlier=earlier.original_filename,
+                source=earlier.source_name,
+                date=f"{earlier.created_at:%Y-%m-%d %H:%M} UTC",
+            )
+        )
+
+
+def import_batch_create(
+    *,
+    actor: AbstractBaseUser | None,
+    review: Review,
+    uploaded: UploadedFile,
+    source_name: str,
+    requested_format: str = "",
+    search_date: dt.date | None = None,
+    search_string: str = "",
+    enqueue: bool = True,
+) -> ImportBatch:
+    """Keep the file and queue the job that imports it (after this transaction commits).
+
+    ``enqueue=False`` leaves the job to the caller, which runs ``import_batch_run`` itself.
+    """
+    from reviews.tasks import import_batch_process
+
+    sha256 = _check_upload(
+        review=review, uploaded=uploaded, source_name=source_name, requested_format=requested_format
+    )
+    try:
+        with transaction.atomic():
+            batch = ImportBatch(
+                review=review,
+                source_name=source_name.strip(),
+                search_date=search_date,
+                search_string=search_string,
+                original_filename=(uploaded.name or "upload")[:255],
+                sha256=sha256,
+                size_bytes=uploaded.size,
+                requested_format=requested_format,
+                created_by=actor,
+            )
+            batch.file.save("upload", uploaded, save=False)
+            batch.save()
+            audit_record(
+                actor=actor,
+                review=review,
+                action="import.upload",
+                target=batch,
+                after={"file": batch.original_filename, "source": batch.source_name, "sha256": sha256},
+            )
+            if enqueue:
+                transaction.on_commit(lambda: import_batch_process.delay(batch.pk))
+    except IntegrityError:
+        # Two uploads of one file at the same moment: the constraint let only one through.
+        _check_not_imported_before(review=review, sha256=sha256, filename=uploaded.name or "the file")
+        raise
+    return batch
+
+
+# --- The job -----------------------------------------------------------------------------------
+
+
+def import_progress_key(batch_id: int) -> str:
+    return f"tandem:import-progress:{batch_id}"
+
+
+def import_progress_set(batch_id: int, stage: str, done: int = 0, total: int = 0) -> None:
+    # Progress lives in the cache, not the batch row: the row is locked by the job's transaction,
+    # and nothing the job writes there is visible until it commits.
+    cache.set(import_progress_key(batch_id), {"stage": stage, "done": done, "total": total}, timeout=3600)
+
+
+def import_progress_get(batch_id: int) -> dict | None:
+    return cache.get(import_progress_key(batch_id))
+
+
+def _import_batch_claim(batch_id: int) -> bool:
+    """Count this attempt; refuse once a file has stopped the job MAX_ATTEMPTS times."""
+    # Compare-and-swap on the attempt counter: committed at once, so it survives a killed worker.
+    batch = ImportBatch.objects.filter(pk=batch_id).values("status", "attempts").first()
+    if batch is None or batch["status"] != ImportBatch.Status.PENDING:
+        return False
+    if batch["attempts"] >= MAX_ATTEMPTS:
+        _import_batch_fail(batch_id, IMPORT_GAVE_UP.format(attempts=batch["attempts"]))
+        return False
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status=ImportBatch.Status.PENDING, attempts=batch["attempts"]
+    ).update(attempts=batch["attempts"] + 1)
+    return claimed == 1
+
+
+def _import_batch_fail(batch_id: int, reason: str) -> None:
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != ImportBatch.Status.PENDING:
+            return
+        batch.status = ImportBatch.Status.FAILED
+        batch.error = reason
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "error", "finished_at"])
+        audit_record(
+            actor=None, review=batch.review, action="import.fail", target=batch, after={"error": reason}
+        )
+    import_progress_set(batch_id, "failed")
+
+
+@dataclass
+class ImportOutcome:
+    batch: ImportBatch
+    records: int
+    auto_merged: int
+    possible_duplicates: int
+    seconds: float
+
+
+def import_batch_run(*, batch_id: int) -> ImportBatch:
+    """Parse, write and deduplicate one batch in a single transaction. Safe to run twice."""
+    if not _import_batch_claim(batch_id):
+        return ImportBatch.objects.get(pk=batch_id)
+    started = time.monotonic()
+    try:
+        _import_batch_run_locked(batch_id, started)
+    except ImportFormatError as error:
+        _import_batch_fail(batch_id, str(error))
+    except SoftTimeLimitExceeded:
+        _import_batch_fail(batch_id, IMPORT_TIMED_OUT.format(seconds=settings.CELERY_TASK_SOFT_TIME_LIMIT))
+    except OperationalError:
+        # A lost connection or lock timeout: the transaction rolled back; the task retries.
+        raise
+    except Exception as error:
+        logger.exception("import of batch %s failed", batch_id)
+        _import_batch_fail(batch_id, IMPORT_CRASHED.format(kind=error.__class__.__name__))
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _import_batch_run_locked(batch_id: int, started: float) -> None:
+    with transaction.atomic():
+        # Lock the batch: a second delivery of the same job waits here, then finds it done.
+        batch = ImportBatch.objects.select_for_update().select_related("review").get(pk=batch_id)
+        if batch.status != ImportBatch.Status.PENDING:
+            return
+        import_progress_set(batch_id, "reading")
+        with batch.file.open("rb") as stored:
+            data = stored.read()
+        result = parse_export(data, filename=batch.original_filename, format=batch.requested_format or None)
+        del data
+        import_progress_set(batch_id, "parsed", len(result.records), len(result.records))
+        plan = duplicates_plan_for_import(review=batch.review, batch=batch, parsed=result.records)
+        import_progress_set(batch_id, "writing", 0, len(result.records))
+        records_write(
+            batch=batch,
+            parsed=result.records,
+            plan=plan,
+            progress=lambda done: import_progress_set(batch_id, "writing", done, len(result.records)),
+        )
+        batch.status = ImportBatch.Status.DONE
+        batch.format = result.format
+        batch.encoding = result.encoding
+        batch.warnings = result.warnings[:50]
+        batch.records_count = len(result.records)
+        batch.auto_merged = plan.auto_merged
+        batch.possible_duplicates = len(plan.possible_pairs)
+        batch.seconds = round(time.monotonic() - started, 2)
+        batch.finished_at = timezone.now()
+        batch.error = ""
+        batch.save()
+        audit_record(
+            actor=batch.created_by,
+            review=batch.review,
+            action="import.done",
+            target=batch,
+            after={
+                "format": batch.format,
+                "records": batch.records_count,
+                "auto_merged": batch.auto_merged,
+                "possible_duplicates": batch.possible_duplicates,
+            },
+        )
+    import_progress_set(batch_id, "done", batch.records_count, batch.records_count)

@@ -1,0 +1,237 @@
+"""Writing an import's records fast: PostgreSQL COPY where it runs, bulk inserts elsewhere.
+
+Every source record gets a home record (the study record it was imported as). Where deduplication
+put it with others, its home record is created already merged into the group's target, so an undo
+has somewhere to send it back to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from reviews.models import DuplicatePair, ImportBatch, Merge, Record, SourceRecord
+from reviews.parsers import ParsedRecord
+from reviews.services.duplicates import (
+    DISPLAY_FIELDS,
+    ImportPlan,
+    completeness,
+    records_refresh_display,
+    search_text,
+)
+
+CHUNK = 2000
+_MAX_LENGTHS = {
+    "volume": 60,
+    "issue": 60,
+    "pages": 60,
+    "doi": 255,
+    "pmid": 20,
+    "language": 60,
+    "publication_type": 120,
+    "source_record_id": 255,
+}
+_JSON_FIELDS = {"authors", "keywords", "urls", "raw"}
+
+
+def _clean(value: Any) -> Any:
+    # PostgreSQL text and jsonb cannot hold NUL characters; some exports contain them.
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean(key): _clean(item) for key, item in value.items()}
+    return value
+
+
+def _fields(parsed: ParsedRecord) -> dict[str, Any]:
+    values = {name: _clean(getattr(parsed, name)) for name in DISPLAY_FIELDS}
+    for name, limit in _MAX_LENGTHS.items():
+        if name in values:
+            values[name] = values[name][:limit]
+    year = values["year"]
+    values["year"] = year if isinstance(year, int) and 1000 <= year <= 2999 else None
+    return values
+
+
+def _allocate_ids(model, count: int) -> list[int]:
+    if count == 0:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    # SQLite: the import's transaction holds the database's write lock, so nobody else takes these.
+    start = (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+    return list(range(start, start + count))
+
+
+def records_write(
+    *, batch: ImportBatch, parsed: Sequence[ParsedRecord], plan: ImportPlan, progress: Callable[[int], None]
+) -> None:
+    fields = [_fields(record) for record in parsed]
+    record_ids = _allocate_ids(Record, len(parsed))
+    source_ids = _allocate_ids(SourceRecord, len(parsed))
+    index_of = {record.position: index for index, record in enumerate(parsed)}
+    target_of = _targets(plan, parsed, index_of, record_ids)
+    display = _display_fields(fields, target_of, record_ids)
+    now = timezone.now()
+    record_rows = [
+        _record_row(batch, record_ids[i], target_of[i], display.get(record_ids[i], fields[i]), now)
+        for i in range(len(parsed))
+    ]
+    source_rows = [
+        _source_row(batch, source_ids[i], parsed[i], fields[i], target_of[i], record_ids[i])
+        for i in range(len(parsed))
+    ]
+    _insert(Record, record_rows, progress=lambda done: progress(done // 2))
+    _insert(SourceRecord, source_rows, progress=lambda done: progress(len(parsed) // 2 + done // 2))
+    existing_moves = _absorb_existing(plan)
+    _write_merges(batch, plan, index_of, record_ids, source_ids, target_of, existing_moves)
+    _write_possible_pairs(batch, plan, index_of, source_ids)
+    new_ids = set(record_ids)
+    existing_targets = {target for target in target_of if target not in new_ids}
+    records_refresh_display(record_ids=existing_targets)
+
+
+def _targets(plan: ImportPlan, parsed, index_of, record_ids) -> list[int]:
+    targets = []
+    for record in parsed:
+        kind, value = plan.targets.get(record.position, ("new", record.position))
+        targets.append(value if kind == "record" else record_ids[index_of[value]])
+    return targets
+
+
+def _display_fields(fields, target_of, record_ids) -> dict[int, dict]:
+    """For each new target record, the fields of the most complete new source in its group."""
+    new_ids = set(record_ids)
+    best: dict[int, dict] = {}
+    for index, target in enumerate(target_of):
+        if target not in new_ids:
+            continue
+        current = best.get(target)
+        if current is None or completeness(fields[index]) > completeness(current):
+            best[target] = fields[index]
+    return best
+
+
+def _record_row(batch, record_id: int, target: int, values: dict, now) -> dict:
+    return {
+        "id": record_id,
+        "review_id": batch.review_id,
+        "merged_into_id": None if target == record_id else target,
+        "is_removed": False,
+        "removed_reason": "",
+        "is_edited": False,
+        "search_text": search_text(values),
+        "created_at": now,
+        **values,
+    }
+
+
+def _source_row(batch, source_id: int, parsed: ParsedRecord, values: dict, target: int, home: int) -> dict:
+    return {
+        "id": source_id,
+        "review_id": batch.review_id,
+        "batch_id": batch.pk,
+        "position": parsed.position,
+        "line": max(parsed.line or 0, 0),
+        "record_id": target,
+        "home_record_id": home,
+        "source_record_id": _clean(parsed.source_record_id)[:255],
+        "raw": _clean(parsed.raw),
+        **values,
+    }
+
+
+def _insert(model, rows: list[dict], *, progress: Callable[[int], None]) -> None:
+    if not rows:
+        return
+    columns = list(rows[0])
+    if connection.vendor == "postgresql":
+        _copy(model, columns, rows, progress)
+        return
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        model.objects.bulk_create([model(**row) for row in chunk], batch_size=500)
+        progress(start + len(chunk))
+
+
+def _copy(model, columns: list[str], rows: list[dict], progress: Callable[[int], None]) -> None:
+    # The row keys are the columns' own names (attnames such as review_id), so COPY takes them as they are.
+    statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for number, row in enumerate(rows, start=1):
+            copy.write_row([json.dumps(row[name]) if name in _JSON_FIELDS else row[name] for name in columns])
+            if number % CHUNK == 0:
+                progress(number)
+    progress(len(rows))
+
+
+def _absorb_existing(plan: ImportPlan) -> dict[int, list[dict]]:
+    """A new record that matches two existing records joins them too; returns the moves per target."""
+    moves: dict[int, list[dict]] = defaultdict(list)
+    for absorbed, target in plan.absorbed_existing:
+        if absorbed == target:
+            continue
+        moved = SourceRecord.objects.filter(record_id=absorbed)
+        moves[target] += [
+            {"source": source_id, "from_record": absorbed} for source_id in moved.values_list("id", flat=True)
+        ]
+        moved.update(record_id=target)
+        Record.objects.filter(pk=absorbed).update(merged_into_id=target)
+    return moves
+
+
+def _write_merges(
+    batch, plan: ImportPlan, index_of, record_ids, source_ids, target_of, existing_moves
+) -> None:
+    merges = []
+    for group in plan.groups:
+        new_indexes = [index_of[-key] for key in group if key < 0]
+        target = target_of[new_indexes[0]]
+        moves = [
+            {"source": source_ids[i], "from_record": record_ids[i]}
+            for i in new_indexes
+            if record_ids[i] != target
+        ]
+        moves += existing_moves.pop(target, [])
+        merges.append(
+            Merge(
+                review_id=batch.review_id,
+                target_id=target,
+                kind=Merge.Kind.AUTOMATIC,
+                batch=batch,
+                moves=moves,
+            )
+        )
+    Merge.objects.bulk_create(merges, batch_size=500)
+
+
+def _write_possible_pairs(batch, plan: ImportPlan, index_of, source_ids) -> None:
+    def real(key: int) -> int:
+        return source_ids[index_of[-key]] if key < 0 else key
+
+    pairs = []
+    for pair in plan.possible_pairs:
+        low, high = sorted((real(pair.a), real(pair.b)))
+        pairs.append(
+            DuplicatePair(
+                review_id=batch.review_id,
+                source_a_id=low,
+                source_b_id=high,
+                score=pair.score,
+                reasons=pair.reasons,
+            )
+        )
+    DuplicatePair.objects.bulk_create(pairs, batch_size=1000, ignore_conflicts=True)

@@ -1,0 +1,154 @@
+"""Changes people make to records and batches by hand: edit, remove, restore, delete a batch."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+
+from reviews.dedup import find_duplicates
+from reviews.models import ImportBatch, Merge, Record, SourceRecord
+from reviews.services.audit import audit_record
+from reviews.services.duplicates import (
+    DISPLAY_FIELDS,
+    dedup_cannot_links,
+    dedup_must_links,
+    dedup_records_for_review,
+    records_merge,
+    records_refresh_display,
+    search_text,
+)
+from reviews.services.reviews import ReviewRuleError
+
+RECORD_EDITABLE_FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+)
+BATCH_STILL_RUNNING = "This file is still being imported; wait until it has finished."
+BATCH_SCREENING_STARTED = (
+    "Screening has started on {count} record(s) from this file, so it cannot be deleted. "
+    "Remove single records instead."
+)
+
+
+def _record_values(record: Record, fields=RECORD_EDITABLE_FIELDS) -> dict:
+    return {name: getattr(record, name) for name in fields}
+
+
+@transaction.atomic
+def record_edit(*, actor: AbstractBaseUser, record: Record, **changes) -> Record:
+    unknown = set(changes) - set(RECORD_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    before = _record_values(record, changes)
+    for name, value in changes.items():
+        setattr(record, name, value)
+    after = _record_values(record, changes)
+    if before == after:
+        return record
+    record.is_edited = True
+    record.search_text = search_text({name: getattr(record, name) for name in DISPLAY_FIELDS})
+    record.save(update_fields=[*changes, "is_edited", "search_text"])
+    changed = [name for name in changes if before[name] != after[name]]
+    audit_record(
+        actor=actor,
+        review=record.review,
+        action="record.edit",
+        target=record,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    return record
+
+
+@transaction.atomic
+def record_remove(*, actor: AbstractBaseUser, record: Record, reason: str) -> Record:
+    """Take a record out of the review (counted in PRISMA as removed for another reason)."""
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if record.is_removed:
+        return record
+    record.is_removed = True
+    record.removed_reason = reason.strip()[:200]
+    record.save(update_fields=["is_removed", "removed_reason"])
+    audit_record(
+        actor=actor, review=record.review, action="record.remove", target=record, after={"reason": reason}
+    )
+    return record
+
+
+@transaction.atomic
+def record_restore(*, actor: AbstractBaseUser, record: Record) -> Record:
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if not record.is_removed:
+        return record
+    before = {"reason": record.removed_reason}
+    record.is_removed = False
+    record.removed_reason = ""
+    record.save(update_fields=["is_removed", "removed_reason"])
+    audit_record(actor=actor, review=record.review, action="record.restore", target=record, before=before)
+    return record
+
+
+def _records_with_screening(record_ids: set[int]) -> set[int]:
+    from screening.selectors import screening_records_started
+
+    return screening_records_started(record_ids=record_ids)
+
+
+@transaction.atomic
+def import_batch_delete(*, actor: AbstractBaseUser, batch: ImportBatch) -> None:
+    """Delete a file's records; records it had merged with others go back to how they were imported."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == ImportBatch.Status.PENDING:
+        raise ReviewRuleError(BATCH_STILL_RUNNING)
+    ours = SourceRecord.objects.filter(batch=batch)
+    affected = set(ours.values_list("record_id", flat=True))
+    started = _records_with_screening(affected)
+    if started:
+        raise ReviewRuleError(BATCH_SCREENING_STARTED.format(count=len(started)))
+    others = SourceRecord.objects.filter(record_id__in=affected).exclude(batch=batch)
+    returning = list(others.values_list("id", "home_record_id"))
+    others.update(record_id=F("home_record_id"))
+    homes = {home for _, home in returning}
+    Record.objects.filter(pk__in=homes).update(merged_into=None)
+    Merge.objects.filter(target_id__in=homes).delete()
+    own_homes = list(ours.values_list("home_record_id", flat=True))
+    Merge.objects.filter(target_id__in=own_homes).delete()
+    counts = {"records": ours.count(), "file": batch.original_filename, "source": batch.source_name}
+    ours.delete()
+    Record.objects.filter(pk__in=own_homes).delete()
+    _regroup(batch.review, [source_id for source_id, _ in returning])
+    records_refresh_display(record_ids=homes)
+    audit_record(actor=actor, review=batch.review, action="import.delete", target=batch, before=counts)
+    stored_name = batch.file.name
+    batch.delete()
+    transaction.on_commit(lambda: batch.file.storage.delete(stored_name))
+
+
+def _regroup(review, source_ids: list[int]) -> None:
+    """Records set free by a deleted batch may still be duplicates of each other or of others."""
+    if not source_ids:
+        return
+    dedup_records, record_of = dedup_records_for_review(review)
+    result = find_duplicates(
+        dedup_records,
+        cannot_link=dedup_cannot_links(review),
+        must_link=dedup_must_links(record_of),
+        only_involving=set(source_ids),
+    )
+    for group in result.groups:
+        record_ids = sorted({record_of[key] for key in group})
+        if len(record_ids) > 1:
+            records = list(Record.objects.filter(pk__in=record_ids).order_by("pk"))
+            records_merge(actor=None, target=records[0], absorbed=records[1:], kind=Merge.Kind.AUTOMATIC)
+            for key in group:
+                record_of[key] = record_ids[0]

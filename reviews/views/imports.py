@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from reviews import selectors
+from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
+from reviews.forms import ImportFileFormSet
+from reviews.models import ImportBatch, Role
+from reviews.services.imports import ImportRefused, import_batch_create, import_progress_get
+from reviews.services.records import import_batch_delete
+from reviews.services.reviews import ReviewRuleError
+
+
+@require_http_methods(["GET"])
+@review_member_required()
+def import_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    return _render_imports(request, access, ImportFileFormSet(prefix="files"))
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def import_upload(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    formset = ImportFileFormSet(request.POST, request.FILES, prefix="files")
+    if not formset.is_valid():
+        return _render_imports(request, access, formset, status=400)
+    uploads = [form.cleaned_data for form in formset if form.cleaned_data.get("file")]
+    if not uploads:
+        messages.error(request, "Choose at least one file to import.")
+        return _render_imports(request, access, formset, status=400)
+    for upload in uploads:
+        try:
+            import_batch_create(
+                actor=request.user,
+                review=access.review,
+                uploaded=upload["file"],
+                source_name=upload["source_name"],
+                requested_format=upload["requested_format"],
+                search_date=upload["search_date"],
+                search_string=upload["search_string"],
+            )
+        except ImportRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{upload['file'].name} is being imported.")
+    return redirect("reviews:imports", slug=access.review.slug)
+
+
+@require_http_methods(["GET"])
+@review_member_required()
+def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=batch_id, review=access.review)
+    batch.progress = import_progress_get(batch.pk)
+    context = {"access": access, "review": access.review, "batch": batch}
+    response = render(request, "reviews/imports.html#batch-row", context)
+    if batch.is_finished:
+        # 286 tells htmx to stop polling; the row it carries shows the result.
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def import_delete(request: HtmxHttpRequest, access: ReviewAccess, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=batch_id, review=access.review)
+    try:
+        import_batch_delete(actor=request.user, batch=batch)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{batch.original_filename} and its records were deleted.")
+    return redirect("reviews:imports", slug=access.review.slug)
+
+
+def _render_imports(request, access: ReviewAccess, formset, status: int = 200) -> HttpResponse:
+    batches = list(selectors.import_batch_list(review=access.review))
+    for batch in batches:
+        batch.progress = None if batch.is_finished else import_progress_get(batch.pk)
+    context = {
+        "access": access,
+        "review": access.review,
+        "batches": batches,
+        "formset": formset,
+        "common_databases": selectors.COMMON_DATABASES,
+        "counts": selectors.import_counts(review=access.review),
+        "by_source": selectors.import_counts_by_source(review=access.review),
+    }
+    return render(request, "reviews/imports.html", context, status=status)

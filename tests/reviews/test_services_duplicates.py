@@ -1,0 +1,108 @@
+import pytest
+
+from reviews.models import AuditEvent, DuplicatePair, Merge, Record, SourceRecord
+from reviews.services import duplicates as duplicate_services
+from reviews.services.records import import_batch_delete, record_edit, record_remove, record_restore
+from reviews.services.reviews import ReviewRuleError
+from tests.reviews.importing import import_file
+
+ABSTRACT = (
+    "TY  - CONF\nTI  - Deprescribing in care homes: what nurses say\nAU  - Olsen, Kari\nAU  - Berg, Lars\n"
+    "PY  - 2018\nT2  - European Geriatric Medicine Congress abstracts\nM3  - Conference Abstract\nER  - \n"
+)
+PAPER = (
+    "TY  - JOUR\nTI  - Deprescribing in care homes: what nurses say\nAU  - Olsen, Kari\nAU  - Berg, Lars\n"
+    "PY  - 2020\nJO  - BMC Geriatrics\nVL  - 20\nSP  - 10\nEP  - 18\nER  - \n"
+)
+OTHER = "TY  - JOUR\nTI  - Pharmacist-led medication review in hospital\nAU  - White, W\nPY  - 2017\nER  - \n"
+
+
+def _merged_pair(review, owner):
+    import_file(review, owner, "three.ris", source="Embase")
+    import_file(review, owner, "two.nbib", source="PubMed")
+    return Record.objects.get(review=review, merged_into__isnull=True, doi="10.1186/s12889-019-0001-1")
+
+
+def test_a_merge_can_be_undone_and_is_not_redone(review, owner):
+    record = _merged_pair(review, owner)
+    merge = Merge.objects.get(target=record)
+    duplicate_services.merge_undo(actor=owner, merge=merge)
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 5
+    assert record.sources.count() == 1
+    assert DuplicatePair.objects.filter(status=DuplicatePair.Status.DIFFERENT).count() == 1
+    assert AuditEvent.objects.filter(action="records.unmerge").exists()
+    with pytest.raises(ReviewRuleError, match="already undone"):
+        duplicate_services.merge_undo(actor=owner, merge=merge)
+
+
+def test_a_conference_abstract_and_its_later_paper_are_offered_not_merged(review, owner):
+    import_file(review, owner, "abstract.ris", ABSTRACT.encode(), source="Embase")
+    import_file(review, owner, "paper.ris", PAPER.encode(), source="MEDLINE")
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 2
+    pair = DuplicatePair.objects.get(review=review)
+    assert pair.status == DuplicatePair.Status.OPEN and pair.reasons
+
+
+def _pair_of_two_studies(review, owner) -> DuplicatePair:
+    first = SourceRecord.objects.get(batch=import_file(review, owner, "a.ris", PAPER.encode()))
+    second = SourceRecord.objects.get(batch=import_file(review, owner, "b.ris", OTHER.encode()))
+    return DuplicatePair.objects.create(review=review, source_a=first, source_b=second, score=0.5)
+
+
+def test_a_person_merges_a_pair_as_the_same_study(review, owner, lead):
+    pair = _pair_of_two_studies(review, owner)
+    merge = duplicate_services.duplicate_pair_mark_same(actor=lead, pair=pair)
+    assert merge.kind == Merge.Kind.MANUAL and merge.created_by == lead
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 1
+    assert AuditEvent.objects.filter(action="duplicates.same").exists()
+    with pytest.raises(ReviewRuleError, match="already decided"):
+        duplicate_services.duplicate_pair_mark_different(actor=owner, pair=pair)
+
+
+def test_different_studies_are_never_offered_or_merged_again(review, owner, lead):
+    pair = _pair_of_two_studies(review, owner)
+    duplicate_services.duplicate_pair_mark_different(actor=lead, pair=pair)
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.DIFFERENT and pair.decided_by == lead
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 2
+
+
+def test_one_decision_answers_every_pair_between_the_same_two_records(review, owner, lead):
+    pair = _pair_of_two_studies(review, owner)
+    third = SourceRecord.objects.get(batch=import_file(review, owner, "c.ris", PAPER.encode() + b"\n"))
+    sibling = None
+    if third.record_id == pair.source_a.record_id:
+        low, high = sorted([third, pair.source_b], key=lambda source: source.pk)
+        sibling = DuplicatePair.objects.create(review=review, source_a=low, source_b=high, score=0.4)
+    duplicate_services.duplicate_pair_mark_different(actor=lead, pair=pair)
+    assert sibling is not None, "the paper's second copy should have merged into the first"
+    sibling.refresh_from_db()
+    assert sibling.status == DuplicatePair.Status.DIFFERENT
+
+
+def test_deleting_a_batch_returns_merged_records_to_their_own_studies(review, owner):
+    _merged_pair(review, owner)
+    embase = SourceRecord.objects.filter(batch__source_name="Embase").first().batch
+    import_batch_delete(actor=owner, batch=embase)
+    assert not SourceRecord.objects.filter(batch__source_name="Embase").exists()
+    active = Record.objects.filter(review=review, merged_into__isnull=True)
+    assert active.count() == 2
+    assert all(record.sources.count() == 1 for record in active)
+    assert AuditEvent.objects.filter(action="import.delete").get().before["records"] == 3
+
+
+def test_an_owner_edits_removes_and_restores_a_record(review, owner):
+    record = _merged_pair(review, owner)
+    record_edit(actor=owner, record=record, title="Corrected title", year=2019)
+    record.refresh_from_db()
+    assert record.is_edited and record.search_text.startswith("corrected title")
+    event = AuditEvent.objects.get(action="record.edit")
+    assert event.after == {"title": "Corrected title"}
+    record_remove(actor=owner, record=record, reason="Retracted")
+    record_restore(actor=owner, record=record)
+    events = AuditEvent.objects.filter(object_type="reviews.record", object_id=str(record.pk))
+    assert list(events.values_list("action", flat=True)) == [
+        "record.restore",
+        "record.remove",
+        "record.edit",
+    ]

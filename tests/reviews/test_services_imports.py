@@ -1,0 +1,140 @@
+import pytest
+from django.db import connection
+
+from reviews.models import AuditEvent, ImportBatch, Merge, Record, SourceRecord
+from reviews.services import imports as import_services
+from reviews.services.imports import MAX_ATTEMPTS, ImportRefused, import_batch_create, import_batch_run
+from tests.reviews.importing import import_file, upload
+
+
+def test_it_imports_every_record_with_its_raw_fields(review, owner):
+    batch = import_file(review, owner, "three.ris", source="Embase")
+    assert batch.status == ImportBatch.Status.DONE, batch.error
+    assert (batch.format, batch.records_count) == ("ris", 3)
+    sources = list(SourceRecord.objects.filter(batch=batch).order_by("position"))
+    first = sources[0]
+    assert first.title.startswith("Barriers to physical activity")
+    assert first.authors == ["Smith, Jane", "Jones, Peter"]
+    assert first.doi == "10.1186/s12889-019-0001-1"
+    assert first.source_record_id == "101"
+    assert first.raw["DO"] == ["https://doi.org/10.1186/S12889-019-0001-1"]
+    assert first.record.title == first.title and first.record.search_text.startswith("barriers")
+    assert [s.position for s in sources] == [1, 2, 3]
+    assert set(AuditEvent.objects.filter(review=review).values_list("action", flat=True)) >= {
+        "import.upload",
+        "import.done",
+    }
+
+
+def test_the_upload_queues_the_job_after_commit(review, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = import_batch_create(
+            actor=owner, review=review, uploaded=upload("three.ris"), source_name="Embase"
+        )
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE
+    assert Record.objects.filter(review=review).count() == 3
+
+
+def test_duplicates_across_databases_merge_into_one_study(review, owner):
+    import_file(review, owner, "three.ris", source="Embase")
+    pubmed = import_file(review, owner, "two.nbib", source="PubMed")
+    assert pubmed.auto_merged == 1
+    active = Record.objects.filter(review=review, merged_into__isnull=True)
+    assert active.count() == 4
+    merged = active.get(doi="10.1186/s12889-019-0001-1")
+    assert sorted(merged.sources.values_list("batch__source_name", flat=True)) == ["Embase", "PubMed"]
+    merge = Merge.objects.get(target=merged)
+    assert merge.kind == Merge.Kind.AUTOMATIC and len(merge.moves) == 1
+    # The older record wins, so decisions already made on it stay with the study.
+    assert merged.pk == SourceRecord.objects.get(batch__source_name="Embase", position=1).home_record_id
+
+
+def test_the_same_file_twice_is_refused_naming_the_earlier_batch(review, owner):
+    first = import_file(review, owner, "three.ris")
+    with pytest.raises(ImportRefused, match=rf"same file as batch {first.pk} \(“three.ris”, MEDLINE"):
+        import_file(review, owner, "three.ris")
+    assert ImportBatch.objects.filter(review=review).count() == 1
+
+
+def test_a_truncated_file_fails_naming_the_line_and_writes_nothing(review, owner):
+    content = b"TY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two, cut off\n"
+    batch = import_file(review, owner, "cut.ris", content)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "cut.ris" in batch.error and "line 5" in batch.error
+    assert not SourceRecord.objects.filter(review=review).exists()
+    assert AuditEvent.objects.filter(action="import.fail", object_id=str(batch.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.ris", b"", "is empty"),
+        ("huge.ris", b"TY  - JOUR\nER  - \n", "largest file"),
+    ],
+)
+def test_uploads_that_cannot_be_imported_are_refused_at_once(review, owner, settings, name, content, message):
+    settings.IMPORT_MAX_BYTES = 10
+    with pytest.raises(ImportRefused, match=message):
+        import_file(review, owner, name, content)
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_failure_inside_the_transaction_leaves_zero_records(review, owner, monkeypatch):
+    real_write = import_services.records_write
+
+    def write_then_fail(**kwargs):
+        real_write(**kwargs)
+        assert SourceRecord.objects.filter(batch=kwargs["batch"]).count() == 3  # written, not yet committed
+        raise RuntimeError("worker lost its disk")
+
+    monkeypatch.setattr(import_services, "records_write", write_then_fail)
+    batch = import_file(review, owner, "three.ris")
+    assert batch.status == ImportBatch.Status.FAILED
+    assert (
+        "unexpected error (RuntimeError)" in batch.error
+        and "Nothing from this file was written" in batch.error
+    )
+    assert not SourceRecord.objects.exists() and not Record.objects.exists()
+
+
+def test_running_the_job_twice_imports_once(review, owner):
+    batch = import_file(review, owner, "three.ris")
+    again = import_batch_run(batch_id=batch.pk)
+    assert again.status == ImportBatch.Status.DONE and again.attempts == 1
+    assert SourceRecord.objects.filter(batch=batch).count() == 3
+
+
+def test_a_file_that_keeps_killing_the_worker_stops_after_three_attempts(review, owner):
+    batch = import_batch_create(
+        actor=owner, review=review, uploaded=upload("three.ris"), source_name="MEDLINE", enqueue=False
+    )
+    # A killed worker leaves its attempt counted and the batch waiting; simulate three such deaths.
+    ImportBatch.objects.filter(pk=batch.pk).update(attempts=MAX_ATTEMPTS)
+    batch = import_batch_run(batch_id=batch.pk)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "stopped 3 times" in batch.error
+    assert not SourceRecord.objects.exists()
+
+
+def test_after_a_failure_the_same_file_may_be_uploaded_again(review, owner, monkeypatch):
+    monkeypatch.setattr(import_services, "records_write", lambda **kwargs: 1 / 0)
+    assert import_file(review, owner, "three.ris").status == ImportBatch.Status.FAILED
+    monkeypatch.undo()
+    assert import_file(review, owner, "three.ris").status == ImportBatch.Status.DONE
+
+
+def test_values_longer_than_their_column_are_cut_but_kept_whole_in_the_raw_fields(review, owner):
+    content = ("TY  - JOUR\nTI  - Long volume\nVL  - " + "9" * 100 + "\nDO  - 10.1/x\nER  - \n").encode()
+    batch = import_file(review, owner, "odd.ris", content)
+    assert batch.status == ImportBatch.Status.DONE, batch.error
+    source = SourceRecord.objects.get(batch=batch)
+    assert len(source.volume) == 60
+    assert source.raw["VL"] == ["9" * 100]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is the PostgreSQL path")
+def test_postgresql_writes_with_copy(review, owner, django_assert_max_num_queries):
+    with django_assert_max_num_queries(40):
+        batch = import_file(review, owner, "three.ris")
+    assert batch.records_count == 3

@@ -1,0 +1,147 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from reviews.models import DuplicatePair, ImportBatch, Record
+from tests.reviews.importing import FIXTURES
+
+
+def _upload_data(name="three.ris", source="Embase", content=None):
+    data = {
+        "files-TOTAL_FORMS": "3",
+        "files-INITIAL_FORMS": "0",
+        "files-MIN_NUM_FORMS": "0",
+        "files-MAX_NUM_FORMS": "10",
+        "files-0-file": SimpleUploadedFile(
+            name, content if content is not None else (FIXTURES / name).read_bytes()
+        ),
+        "files-0-source_name": source,
+        "files-0-requested_format": "",
+    }
+    return data
+
+
+def test_an_owner_uploads_a_file_and_sees_it_imported(
+    review, owner, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reviews:import_upload", args=[review.slug]), _upload_data())
+    response = client.get(response["Location"])
+    body = response.content.decode()
+    assert "three.ris is being imported" in body
+    batch = ImportBatch.objects.get(review=review)
+    assert batch.status == ImportBatch.Status.DONE and batch.records_count == 3
+    assert "Imported" in body and "Embase" in body
+
+
+def test_a_file_without_a_database_name_is_refused(review, owner, client_for):
+    response = client_for(owner).post(
+        reverse("reviews:import_upload", args=[review.slug]), _upload_data(source="")
+    )
+    assert response.status_code == 400
+    assert "Name the database this file came from." in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_bad_file_shows_why_it_failed(review, owner, client_for, django_capture_on_commit_callbacks):
+    data = _upload_data(name="notes.ris", content=b"Dear colleague,\nplease find the results attached.\n")
+    client = client_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reviews:import_upload", args=[review.slug]), data)
+    response = client.get(reverse("reviews:imports", args=[review.slug]))
+    batch = ImportBatch.objects.get(review=review)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "notes.ris" in batch.error
+    assert batch.error in response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+
+
+def test_a_reviewer_cannot_upload(review, reviewer, client_for):
+    response = client_for(reviewer).post(reverse("reviews:import_upload", args=[review.slug]), _upload_data())
+    assert response.status_code == 403
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_progress_row_stops_polling_when_the_job_is_done(review_with_records, owner, client_for):
+    batch = ImportBatch.objects.filter(review=review_with_records).first()
+    response = client_for(owner).get(
+        reverse("reviews:import_progress", args=[review_with_records.slug, batch.pk]),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 286
+    body = response.content.decode()
+    assert "<html" not in body and f'id="batch-{batch.pk}"' in body and "hx-trigger" not in body
+
+
+def test_the_progress_row_keeps_polling_while_the_job_waits(review, owner, client_for):
+    from reviews.services.imports import import_batch_create, import_progress_set
+    from tests.reviews.importing import upload
+
+    batch = import_batch_create(
+        actor=owner, review=review, uploaded=upload("three.ris"), source_name="X", enqueue=False
+    )
+    import_progress_set(batch.pk, "writing", 1200, 3000)
+    response = client_for(owner).get(reverse("reviews:import_progress", args=[review.slug, batch.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200 and 'hx-trigger="every 1s"' in body
+    assert "1200 of 3000 records" in body
+
+
+def test_records_are_searchable_by_title_author_and_doi(review_with_records, reviewer, client_for):
+    client = client_for(reviewer)
+    url = reverse("reviews:records", args=[review_with_records.slug])
+    for query, expected in (
+        ("physical activity", "1 record "),
+        ("smith", "1 record "),
+        ("10.1111/jan", "1 record "),
+    ):
+        body = client.get(url, {"q": query}, headers={"HX-Request": "true"}).content.decode()
+        assert expected in body and "<html" not in body, query
+    assert "0 records" in client.get(url, {"q": "nothing like it"}).content.decode()
+
+
+def test_records_filter_by_database(review_with_records, reviewer, client_for, django_assert_max_num_queries):
+    client = client_for(reviewer)
+    with django_assert_max_num_queries(12):
+        response = client.get(
+            reverse("reviews:records", args=[review_with_records.slug]), {"source": "PubMed"}
+        )
+    assert response.context["page"].paginator.count == 2
+    assert "PubMed" in response.content.decode()
+
+
+def test_record_detail_shows_every_source_and_its_raw_fields(review_with_records, reviewer, client_for):
+    record = Record.objects.get(
+        review=review_with_records, merged_into__isnull=True, doi="10.1186/s12889-019-0001-1"
+    )
+    body = (
+        client_for(reviewer)
+        .get(reverse("reviews:record", args=[review_with_records.slug, record.pk]))
+        .content.decode()
+    )
+    assert "Embase" in body and "PubMed" in body
+    assert "LID" in body and "https://doi.org/10.1186/S12889-019-0001-1" in body
+    assert "Automatic merge" in body
+    assert "Undo this merge" not in body  # reviewers cannot undo merges
+
+
+def test_a_possible_duplicate_is_decided_with_htmx(review_with_records, lead, client_for):
+    pair = DuplicatePair.objects.get(review=review_with_records)
+    client = client_for(lead)
+    queue = client.get(reverse("reviews:duplicates", args=[review_with_records.slug])).content.decode()
+    assert "Same study" in queue and "Different studies" in queue
+    response = client.post(
+        reverse("reviews:duplicate_decide", args=[review_with_records.slug, pair.pk]),
+        {"decision": "different"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Different studies." in response.content.decode() and "<html" not in response.content.decode()
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.DIFFERENT
+
+
+def test_reviewers_do_not_decide_duplicates(review_with_records, reviewer, client_for):
+    pair = DuplicatePair.objects.get(review=review_with_records)
+    client = client_for(reviewer)
+    assert client.get(reverse("reviews:duplicates", args=[review_with_records.slug])).status_code == 403
+    url = reverse("reviews:duplicate_decide", args=[review_with_records.slug, pair.pk])
+    assert client.post(url, {"decision": "same"}).status_code == 403
