@@ -22,10 +22,10 @@ run: $(STAMP)
 
 # The whole suite: unit, integration, real-data and real-browser tests.
 test: $(STAMP)
-	DEBUG=1 $(BIN)/pytest
+	DEBUG=1 $(BIN)/pytest -n 2
 
 test-fast: $(STAMP)
-	DEBUG=1 $(BIN)/pytest -m "not e2e"
+	DEBUG=1 $(BIN)/pytest -n 2 -m "not e2e"
 
 bench: $(STAMP)
 	DEBUG=1 $(BIN)/python -m bench

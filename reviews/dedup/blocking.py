@@ -55,28 +55,25 @@ def candidate_pairs(records: Sequence[Prepared], new: set[int] | None = None) ->
             blocks[key].append(rec.idx)
 
     pairs: set[tuple[int, int]] = set()
-    add = pairs.add
     for members in blocks.values():
-        size = len(members)
-        if size < 2:
+        if len(members) < 2 or (new is not None and not any(m in new for m in members)):
             continue
-        if new is not None and not any(m in new for m in members):
-            continue
-        if size <= MAX_BLOCK:
-            for x in range(size):
-                i = members[x]
-                i_new = new is None or i in new
-                for y in range(x + 1, size):
-                    j = members[y]
-                    if i_new or j in new:
-                        add((i, j) if i < j else (j, i))
+        if len(members) > MAX_BLOCK:
+            members = sorted(members, key=lambda m: _sort_key(records[m]))
+            _add_pairs(pairs, members, WINDOW, new)
         else:
-            ordered = sorted(members, key=lambda m: _sort_key(records[m]))
-            for x in range(size):
-                i = ordered[x]
-                i_new = new is None or i in new
-                for y in range(x + 1, min(size, x + 1 + WINDOW)):
-                    j = ordered[y]
-                    if i_new or j in new:
-                        add((i, j) if i < j else (j, i))
+            _add_pairs(pairs, members, len(members), new)
     return pairs
+
+
+def _add_pairs(pairs: set[tuple[int, int]], members: list[int], window: int, new: set[int] | None) -> None:
+    """Each member with the next `window` members."""
+    add = pairs.add
+    size = len(members)
+    for x in range(size):
+        i = members[x]
+        i_new = new is None or i in new
+        for y in range(x + 1, min(size, x + 1 + window)):
+            j = members[y]
+            if i_new or j in new:
+                add((i, j) if i < j else (j, i))

@@ -246,8 +246,9 @@ def pages_relation(a: Prepared, b: Prepared) -> int:
 
 
 def _same_page_range(a: Prepared, b: Prepared) -> bool:
-    """Some multi-page range is identical in both records."""
-    return any(r[1] > r[0] and r in b.pages for r in a.pages)
+    """Some multi-page range is identical in both records. Ranges from page 1 do not count: online
+    journals and proceedings number each article's own pages from 1."""
+    return any(r[1] > r[0] > 1 and r in b.pages for r in a.pages)
 
 
 _ROMAN = {"ii": 2, "iii": 3, "iv": 4, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "xi": 11, "xii": 12}
@@ -307,8 +308,9 @@ def _same_location(a: Prepared, b: Prepared) -> bool:
     )
 
 
-def compare(a: Prepared, b: Prepared) -> Comparison:  # noqa: C901 - one readable decision list
-    same_doi = bool(a.doi) and a.doi == b.doi
+def compare(a: Prepared, b: Prepared) -> Comparison:
+    """AUTO (a confident duplicate), POSSIBLE (for a human, with reasons) or NONE, for one candidate pair."""
+    same_doi = bool(a.doi) and a.doi == b.doi and not a.doi_shared
     same_pmid = bool(a.pmid) and a.pmid == b.pmid
     has_titles = bool(a.title_compact) and bool(b.title_compact)
     ts = title_similarity(a, b) if has_titles else 0.0
@@ -321,177 +323,237 @@ def compare(a: Prepared, b: Prepared) -> Comparison:  # noqa: C901 - one readabl
     ):
         return _NOTHING  # cheap exit for the bulk of candidate pairs
 
+    year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
     reasons: list[str] = []
-    vetoes: list[str] = []
-    if a.doi and b.doi and not same_doi:
+    vetoes = _vetoes(a, b, year_gap, reasons)
+    if same_doi or same_pmid:
+        reasons.append("same DOI" if same_doi else "same PMID")
+        return _compare_identified(a, b, ts if has_titles else 1.0, contained, year_gap, reasons, vetoes)
+    if not has_titles:
+        return _compare_without_title(a, b, year_gap, vetoes)
+
+    ev = _Evidence(a, b, ts, contained, year_gap, reasons)
+    if ts < 0.7 and not contained and not ev.same_location:
+        return _NOTHING
+    if not vetoes and ev.confident():
+        return Comparison(AUTO, ev.score, ev.reasons)
+    if ev.worth_a_look(vetoes):
+        return Comparison(POSSIBLE, ev.score, ev.reasons + ev.conflicts + vetoes)
+    return _NOTHING
+
+
+def _vetoes(a: Prepared, b: Prepared, year_gap: int | None, reasons: list[str]) -> list[str]:
+    """What forbids an automatic merge, whatever else matches."""
+    vetoes = []
+    if a.doi != b.doi and a.doi and b.doi:
         vetoes.append("different DOIs")
-    if a.pmid and b.pmid and not same_pmid:
+    elif a.doi_shared and a.doi == b.doi:
+        reasons.append("same DOI, but it is shared by different works")
+    if a.pmid and b.pmid and a.pmid != b.pmid:
         vetoes.append("different PMIDs")
     if a.notice != b.notice and not _same_location(a, b):
         vetoes.append(f"{a.notice or b.notice} vs the article it concerns")
-
-    year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
     if year_gap is not None and year_gap > 1:
         vetoes.append(f"years differ by {year_gap}")
     elif a.conference != b.conference and year_gap == 1:
         vetoes.append("conference abstract vs later paper")
-
-    # Offered to a human only when the shorter title is substantial.
-    contained_long = contained and _contained(a, b, 30)
-
-    # ---- identifiers
-    if same_doi or same_pmid:
-        reasons.append("same DOI" if same_doi else "same PMID")
-        if has_titles and ts < 0.6 and not contained:
-            reasons.append("titles differ")
-            if not _first_author_match(a, b):
-                return _NOTHING
-            if vetoes or pages_relation(a, b) < 1 or year_gap is None or year_gap > 1:
-                return Comparison(POSSIBLE, 0.6, reasons + vetoes)
-            # Same DOI, first author and pages: the title was translated.
-            reasons += ["same first author", "same start page"]
-            return Comparison(AUTO, 0.95, reasons)
-        if pages_relation(a, b) < 0:
-            # Meeting supplements give one DOI to many abstracts.
-            vetoes.append("pages differ")
-        if vetoes:
-            return Comparison(POSSIBLE, 0.8, reasons + vetoes)
-        return Comparison(AUTO, 1.0, reasons)
-
-    if not has_titles:
-        return _compare_without_title(a, b, year_gap, vetoes)
-
-    # ---- bibliographic evidence
-    matched, comparable = author_overlap(a, b)
-    first_match = comparable > 0 and _first_author_match(a, b)
-    prel = pages_relation(a, b)
-    same_volume = bool(a.volume) and a.volume == b.volume
-    same_location = (year_gap == 0 and same_volume and prel == 1 and _same_page_range(a, b)) and (
-        first_match or (comparable == 0 and journal_relation(a.journal, b.journal) > 0)
-    )
-    if ts < 0.7 and not contained and not same_location:
-        return _NOTHING
-
-    if ts == 1.0:
-        reasons.append("same title")
-    elif contained:
-        reasons.append("one title contains the other")
-    else:
-        reasons.append(f"similar titles ({ts:.0%})")
-    if comparable:
-        reasons.append("same first author" if first_match else "different first authors")
-        reasons.append(f"{matched} of {comparable} authors in common")
-    strong_authors = first_match and matched * 4 >= comparable * 3
-    authors_ok = (
-        strong_authors
-        or (first_match and matched * 2 >= comparable)
-        or (comparable >= 2 and matched == comparable)
-    )
-
-    if year_gap == 0:
-        reasons.append("same year")
-    elif year_gap == 1:
-        reasons.append("years differ by 1")
-
-    conflicts: list[str] = []
-    support = 0
-    jrel = journal_relation(a.journal, b.journal)
-    if jrel > 0:
-        support += 1
-        reasons.append("same journal")
-    elif jrel < 0:
-        conflicts.append("different journals")
-    if a.volume and b.volume:
-        if same_volume:
-            support += 1
-            reasons.append("same volume")
-        else:
-            conflicts.append("volumes differ")
-    if a.issue and b.issue and a.issue != b.issue:
-        conflicts.append("issues differ")
-    if prel > 0:
-        support += 1
-        reasons.append("same start page" if not same_location else "same pages")
-    elif prel < 0:
-        conflicts.append("pages differ")
-
-    score = 0.5 * ts + 0.2 * (matched / comparable if comparable else 0.5) + 0.1 * (year_gap == 0)
-    score += 0.2 * support / 3 - 0.1 * len(conflicts)
-    score = round(max(0.0, min(score, 0.99)), 4)
-
-    if not vetoes:
-        # Same volume and page range: the same article, whatever the title says (translated titles),
-        # unless the journals or issues disagree too.
-        short_title = min(len(a.title_compact), len(b.title_compact)) < 25
-        if same_location and (
-            ts >= 0.95 or ((jrel >= 0 or ts >= 0.8) and not short_title and "issues differ" not in conflicts)
-        ):
-            return Comparison(AUTO, max(score, 0.9), reasons)
-        # Same long title, same authors, same year: a differing journal name alone is not a conflict
-        # (book series vs journal title, English vs original-language name, meeting names).
-        if (
-            conflicts == ["different journals"]
-            and ts >= 0.97
-            and strong_authors
-            and comparable >= 2
-            and year_gap == 0
-            and len(a.title_compact) >= 30
-        ):
-            conflicts = []
-        same_range = prel > 0 and _same_page_range(a, b)
-        if ts < 1.0 and not contained and not same_range:
-            substance = titles_differ_in_substance(a, b)
-            if substance:
-                conflicts.append(substance)
-        if (
-            short_title
-            and prel < 1
-            and not (same_volume and jrel > 0 and strong_authors and comparable >= 2)
-        ):
-            # Short titles ("Editorial", "Atypical HUS") recur: only the same pages make them one record.
-            conflicts.append("short title")
-        # Records without authors (meeting abstract books, editorials): everything else must agree.
-        anonymous_ok = comparable == 0 and ts >= 0.95 and year_gap == 0 and jrel > 0 and same_volume
-        if (
-            not conflicts
-            and (authors_ok or anonymous_ok)
-            and (ts >= 0.95 or (contained and support >= 2))
-            and (year_gap == 0 or (year_gap == 1 and (support >= 2 or (support >= 1 and strong_authors))))
-        ):
-            return Comparison(AUTO, score, reasons)
-
-    # Evidence of two different publications: a human need not look when it piles up.
-    # (Volume, issue and pages only count within one journal: an abstract's meeting supplement has others.)
-    against = bool(year_gap) + ("different DOIs" in vetoes) + ("different PMIDs" in vetoes)
-    if jrel > 0:
-        against += sum(1 for c in conflicts if c in ("volumes differ", "issues differ", "pages differ"))
-    if against <= 2 and _worth_a_look(
-        ts, contained_long, same_location, comparable, matched, authors_ok, strong_authors, year_gap
-    ):
-        return Comparison(POSSIBLE, score, reasons + conflicts + vetoes)
-    return _NOTHING
+    return vetoes
 
 
-def _worth_a_look(
+def _compare_identified(
+    a: Prepared,
+    b: Prepared,
     ts: float,
     contained: bool,
-    same_location: bool,
-    comparable: int,
-    matched: int,
-    authors_ok: bool,
-    strong_authors: bool,
     year_gap: int | None,
-) -> bool:
-    """Whether a pair that is not a confident duplicate should be shown to a human."""
-    if same_location:
-        return True
-    if not (ts >= 0.9 or contained or (ts >= 0.8 and authors_ok)):
+    reasons: list[str],
+    vetoes: list[str],
+) -> Comparison:
+    """Same DOI or PMID: a duplicate unless the titles clearly differ or a veto applies."""
+    prel = pages_relation(a, b)
+    if ts >= 0.9 and year_gap and year_gap > 1 and _first_author_match(a, b):
+        # Same identifier, title and first author: a year typed wrong, not another publication.
+        vetoes.remove(f"years differ by {year_gap}")
+        reasons.append(f"years differ by {year_gap}")
+    if ts < 0.6 and not contained:
+        reasons.append("titles differ")
+        if not _first_author_match(a, b):
+            return _NOTHING  # a mis-assigned identifier
+        if vetoes or prel < 1 or year_gap is None:
+            return Comparison(POSSIBLE, 0.6, reasons + vetoes)
+        # Same identifier, first author and pages: the title was translated.
+        return Comparison(AUTO, 0.95, [*reasons, "same first author", "same start page"])
+    if prel < 0 and _abstract_pages_differ(a, b):
+        vetoes.append("pages differ")  # meeting supplements give one DOI to many abstracts
+    if vetoes:
+        return Comparison(POSSIBLE, 0.8, reasons + vetoes)
+    return Comparison(AUTO, 1.0, reasons)
+
+
+def _abstract_pages_differ(a: Prepared, b: Prepared) -> bool:
+    """Different pages that cannot be one article's print and online pagination ("661-684" / "1-24") or
+    its page count ("1-20" / "5"): two abstracts on different pages, or two printed articles."""
+    single_a = all(first == last for first, last in a.pages)
+    single_b = all(first == last for first, last in b.pages)
+    if single_a != single_b:
         return False
-    if comparable == 0:
-        return ts >= 0.95 and (year_gap is None or year_gap <= 1)
-    if not authors_ok and not (ts >= 0.97 and matched >= 1):
-        return False
-    return year_gap is None or year_gap <= 1 or (strong_authors and ts >= 0.95)
+    return not any(first == 1 for first, _ in a.pages + b.pages)
+
+
+class _Evidence:
+    """Everything a pair without a shared identifier is judged on, with the reasons shown to people."""
+
+    def __init__(
+        self, a: Prepared, b: Prepared, ts: float, contained: bool, year_gap: int | None, reasons: list[str]
+    ) -> None:
+        self.a, self.b, self.ts, self.contained, self.year_gap = a, b, ts, contained, year_gap
+        self.reasons = reasons
+        self.matched, self.comparable = author_overlap(a, b)
+        self.first_match = self.comparable > 0 and _first_author_match(a, b)
+        self.strong_authors = self.first_match and self.matched * 4 >= self.comparable * 3
+        self.authors_ok = (
+            self.strong_authors
+            or (self.first_match and self.matched * 2 >= self.comparable)
+            or (self.comparable >= 2 and self.matched == self.comparable)
+        )
+        self.prel = pages_relation(a, b)
+        self.same_volume = bool(a.volume) and a.volume == b.volume
+        self.jrel = journal_relation(a.journal, b.journal)
+        self.issue_differs = bool(a.issue and b.issue and a.issue != b.issue)
+        # Same volume, issue and page range in the same year: the same article, whatever the title says.
+        self.same_location = (
+            not self.issue_differs
+            and (year_gap == 0 and self.same_volume and self.prel == 1 and _same_page_range(a, b))
+            and (
+                self.first_match
+                or (self.comparable == 0 and (self.jrel > 0 or (self.jrel == 0 and ts >= 0.9)))
+            )
+        )
+        self.short_title = min(len(a.title_compact), len(b.title_compact)) < 25
+        self.conflicts: list[str] = []
+        self.support = 0
+        self._describe()
+
+    def _describe(self) -> None:
+        reasons = self.reasons
+        if self.ts == 1.0:
+            reasons.append("same title")
+        elif self.contained:
+            reasons.append("one title contains the other")
+        else:
+            reasons.append(f"similar titles ({self.ts:.0%})")
+        if self.comparable:
+            reasons.append("same first author" if self.first_match else "different first authors")
+            reasons.append(f"{self.matched} of {self.comparable} authors in common")
+        if self.year_gap == 0:
+            reasons.append("same year")
+        elif self.year_gap == 1:
+            reasons.append("years differ by 1")
+        self._describe_source()
+
+    def _describe_source(self) -> None:
+        a, b, reasons, conflicts = self.a, self.b, self.reasons, self.conflicts
+        if self.jrel > 0:
+            self.support += 1
+            reasons.append("same journal")
+        elif self.jrel < 0:
+            conflicts.append("different journals")
+        if a.volume and b.volume:
+            if self.same_volume:
+                self.support += 1
+                reasons.append("same volume")
+            else:
+                conflicts.append("volumes differ")
+        if self.issue_differs:
+            conflicts.append("issues differ")
+        if self.prel > 0:
+            self.support += 1
+            reasons.append("same pages" if self.same_location else "same start page")
+        elif self.prel < 0:
+            conflicts.append("pages differ")
+
+    @property
+    def score(self) -> float:
+        author_part = self.matched / self.comparable if self.comparable else 0.5
+        score = 0.5 * self.ts + 0.2 * author_part + 0.1 * (self.year_gap == 0)
+        score += 0.2 * self.support / 3 - 0.1 * len(self.conflicts)
+        if self.same_location:
+            score = max(score, 0.9)
+        return round(max(0.0, min(score, 0.99)), 4)
+
+    def confident(self) -> bool:
+        """Whether the pair is a duplicate beyond reasonable doubt (no veto applies)."""
+        ts = self.ts
+        if self.same_location and (ts >= 0.95 or ((self.jrel >= 0 or ts >= 0.8) and not self.short_title)):
+            return True
+        self._title_conflicts()
+        blocking = list(self.conflicts)
+        # Same long title, same authors, same year: a differing journal name alone is no conflict
+        # (book series vs journal title, English vs original-language name, meeting names).
+        if (
+            blocking == ["different journals"]
+            and ts >= 0.97
+            and self.strong_authors
+            and self.comparable >= 2
+            and self.year_gap == 0
+            and not self.short_title
+        ):
+            blocking = []
+        # Same long title and first page: a differing issue is a typing error.
+        if "issues differ" in blocking and self.prel > 0 and ts >= 0.95 and not self.short_title:
+            blocking.remove("issues differ")
+        # Records without authors (meeting abstract books, editorials): everything else must agree.
+        anonymous_ok = (
+            self.comparable == 0 and ts >= 0.95 and self.year_gap == 0 and self.jrel > 0 and self.same_volume
+        )
+        support = self.support
+        return (
+            not blocking
+            and (self.authors_ok or anonymous_ok)
+            and (ts >= 0.95 or (self.contained and support >= 2))
+            and (
+                self.year_gap == 0
+                or (self.year_gap == 1 and (support >= 2 or (support >= 1 and self.strong_authors)))
+                or (self.year_gap is None and support >= 2 and self.strong_authors)
+            )
+        )
+
+    def _title_conflicts(self) -> None:
+        a, b = self.a, self.b
+        if self.ts < 1.0 and not self.contained and not (self.prel > 0 and _same_page_range(a, b)):
+            substance = titles_differ_in_substance(a, b)
+            if substance:
+                self.conflicts.append(substance)
+        # Short titles ("Editorial", "Atypical HUS") recur: only the same place makes them one record.
+        same_place = not self.issue_differs and (
+            self.prel > 0
+            or (self.same_volume and self.jrel > 0 and self.strong_authors and self.comparable >= 2)
+        )
+        if self.short_title and not same_place:
+            self.conflicts.append("short title")
+
+    def worth_a_look(self, vetoes: list[str]) -> bool:
+        """Whether a pair that is not a confident duplicate should be shown to a human."""
+        if self.same_location:
+            return True
+        # Evidence of two different publications: a human need not look when it piles up. (Volume, issue
+        # and pages only count within one journal: an abstract's meeting supplement has others.)
+        against = bool(self.year_gap) + ("different DOIs" in vetoes) + ("different PMIDs" in vetoes)
+        if self.jrel > 0:
+            against += sum(
+                1 for c in self.conflicts if c in ("volumes differ", "issues differ", "pages differ")
+            )
+        if against > 2:
+            return False
+        ts, year_gap = self.ts, self.year_gap
+        contained_long = self.contained and _contained(self.a, self.b, 30)
+        if not (ts >= 0.9 or contained_long or (ts >= 0.8 and self.authors_ok)):
+            return False
+        if self.comparable == 0:
+            return ts >= 0.95 and (year_gap is None or year_gap <= 1)
+        if not self.authors_ok and not (ts >= 0.97 and self.matched >= 1):
+            return False
+        return year_gap is None or year_gap <= 1 or (self.strong_authors and ts >= 0.95)
 
 
 def _compare_without_title(a: Prepared, b: Prepared, year_gap: int | None, vetoes: list[str]) -> Comparison:

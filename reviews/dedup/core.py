@@ -48,8 +48,11 @@ class _Clusters:
     def _members(self, root: int) -> list[int]:
         return self.members.get(root) or [root]
 
-    def conflict(self, ra: int, rb: int) -> str:
-        """Why components ra and rb must not be joined ("" when they may)."""
+    def conflict(self, ra: int, rb: int, identified: bool = False) -> str:
+        """Why components ra and rb must not be joined ("" when they may).
+
+        ``identified``: the pair joining them shares a DOI or PMID, so a year far off is a typing error.
+        """
         ca, cb = self.cannot.get(ra), self.cannot.get(rb)
         if ca or cb:
             if ca and any(m in ca for m in self._members(rb)):
@@ -62,22 +65,30 @@ class _Clusters:
                 return f"would join records with {label}"
         if ra in self.forced or rb in self.forced:
             return ""  # a reviewer's group may span years or hold an erratum with its article
-        ya, yb = self.years.get(ra), self.years.get(rb)
-        if ya and yb and max(ya[1], yb[1]) - min(ya[0], yb[0]) > 1:
+        if not identified and self._years_apart(ra, rb):
             return "would join records whose years differ by more than 1"
         if self.notices.get(ra, frozenset()) != self.notices.get(rb, frozenset()):
             return "would join a notice (erratum, comment, retraction) with an article"
         return ""
 
+    def _years_apart(self, ra: int, rb: int) -> bool:
+        ya, yb = self.years.get(ra), self.years.get(rb)
+        return bool(ya and yb and max(ya[1], yb[1]) - min(ya[0], yb[0]) > 1)
+
     def union(self, ra: int, rb: int, forced: bool = False) -> int:
         if len(self._members(ra)) < len(self._members(rb)):
             ra, rb = rb, ra
+        if self._years_apart(ra, rb) and not forced:
+            # Joined on a shared identifier despite a mistyped year: keep the larger side's years.
+            self.years.pop(rb, None)
         if forced or rb in self.forced:
             self.forced.add(ra)
         self.forced.discard(rb)
         self.parent[rb] = ra
-        self.members[ra] = self._members(ra) + self._members(rb)
-        self.members.pop(rb, None)
+        members = self.members.get(ra)
+        if members is None:
+            members = self.members[ra] = [ra]
+        members.extend(self.members.pop(rb, None) or [rb])
         for table in (self.dois, self.pmids, self.notices):
             if rb in table:
                 table[ra] = table.get(ra, frozenset()) | table.pop(rb)
@@ -107,9 +118,10 @@ def _clearly_different(a: Prepared, b: Prepared) -> bool:
     return a.first != b.first or pages_relation(a, b) < 0
 
 
-def _drop_shared_dois(prepared: Sequence[Prepared]) -> None:
-    """Forget DOIs carried by records with clearly different titles (a meeting supplement's DOI given to
-    each of its abstracts, or a DOI mis-assigned to another article): such a DOI identifies nothing."""
+def _mark_shared_dois(prepared: Sequence[Prepared]) -> None:
+    """Mark DOIs carried by records with clearly different titles (a meeting supplement's DOI given to each
+    of its abstracts, or a DOI mis-assigned to another article): sharing such a DOI proves nothing. It
+    still counts as a DOI: two records with different DOIs are never merged automatically."""
     by_doi: dict[str, list[Prepared]] = {}
     for rec in prepared:
         if rec.doi:
@@ -126,7 +138,7 @@ def _drop_shared_dois(prepared: Sequence[Prepared]) -> None:
                     break
         if len(distinct) > 1:
             for rec in members:
-                rec.doi = ""
+                rec.doi_shared = True
 
 
 def find_duplicates(
@@ -144,23 +156,69 @@ def find_duplicates(
     - ``only_involving``: incremental mode; only pairs with at least one key in this set are compared,
       and only groups containing at least one of these keys are returned (with the whole must_link
       cluster they join).
-    """
-    unique = _unique_records(records)
-    prepared = [Prepared(i, rec) for i, rec in enumerate(unique)]
-    index = {rec.key: rec.idx for rec in prepared}
-    _drop_shared_dois(prepared)
 
+    The result depends only on the records and links, never on their order.
+    """
+    prepared = [Prepared(i, rec) for i, rec in enumerate(_unique_records(records))]
+    index = {rec.key: rec.idx for rec in prepared}
+    keys = [rec.key for rec in prepared]
+    _mark_shared_dois(prepared)
+
+    cannot, cannot_pairs = _cannot_links(cannot_link, index)
+    clusters = _Clusters(prepared, cannot)
+    _apply_must_links(clusters, must_link, index)
+    new = None if only_involving is None else {index[k] for k in only_involving if k in index}
+
+    auto: list[_Scored] = []
+    possible: list[_Scored] = []
+    for i, j in candidate_pairs(prepared, new):
+        if (i, j) in cannot_pairs:
+            continue
+        result = compare(prepared[i], prepared[j])
+        if result.level == AUTO:
+            auto.append((result.score, i, j, result.reasons))
+        elif result.level == POSSIBLE:
+            possible.append((result.score, i, j, result.reasons))
+
+    # Most confident pairs first; a pair whose union would break a rule becomes a possible pair.
+    auto.sort(key=lambda t: (-t[0], keys[t[1]], keys[t[2]]))
+    for score, i, j, reasons in auto:
+        ra, rb = clusters.find(i), clusters.find(j)
+        if ra == rb:
+            continue
+        why = clusters.conflict(ra, rb, identified=reasons[0] in ("same DOI", "same PMID"))
+        if why:
+            possible.append((score, i, j, [*reasons, why]))
+        else:
+            clusters.union(ra, rb)
+
+    return DedupResult(
+        groups=_groups(clusters, keys, new),
+        possible_pairs=_possible_pairs(possible, clusters, keys),
+    )
+
+
+_Scored = tuple[float, int, int, list[str]]
+
+
+def _cannot_links(
+    cannot_link: Iterable[tuple[int, int]], index: dict[int, int]
+) -> tuple[dict[int, set[int]], set[tuple[int, int]]]:
     cannot: dict[int, set[int]] = {}
-    cannot_pairs: set[tuple[int, int]] = set()
+    pairs: set[tuple[int, int]] = set()
     for ka, kb in cannot_link:
         ia, ib = index.get(ka), index.get(kb)
         if ia is None or ib is None or ia == ib:
             continue
         cannot.setdefault(ia, set()).add(ib)
         cannot.setdefault(ib, set()).add(ia)
-        cannot_pairs.add((ia, ib) if ia < ib else (ib, ia))
+        pairs.add((ia, ib) if ia < ib else (ib, ia))
+    return cannot, pairs
 
-    clusters = _Clusters(prepared, cannot)
+
+def _apply_must_links(
+    clusters: _Clusters, must_link: Iterable[tuple[int, int]], index: dict[int, int]
+) -> None:
     forced = False
     for ka, kb in sorted((min(p), max(p)) for p in must_link):
         ia, ib = index.get(ka), index.get(kb)
@@ -174,35 +232,10 @@ def find_duplicates(
         # A reviewer's "same" overrides their "different" for pairs now in one group.
         for ia, partners in list(clusters.cannot.items()):
             root = clusters.find(ia)
-            partners.difference_update(m for m in list(partners) if clusters.find(m) == root)
+            partners.difference_update([m for m in partners if clusters.find(m) == root])
 
-    new: set[int] | None = None
-    if only_involving is not None:
-        new = {index[k] for k in only_involving if k in index}
 
-    auto: list[tuple[float, int, int, list[str]]] = []
-    possible: list[tuple[float, int, int, list[str]]] = []
-    for i, j in candidate_pairs(prepared, new):
-        if (i, j) in cannot_pairs:
-            continue
-        result = compare(prepared[i], prepared[j])
-        if result.level == AUTO:
-            auto.append((result.score, i, j, result.reasons))
-        elif result.level == POSSIBLE:
-            possible.append((result.score, i, j, result.reasons))
-
-    keys = [rec.key for rec in prepared]
-    auto.sort(key=lambda t: (-t[0], keys[t[1]], keys[t[2]]))
-    for score, i, j, reasons in auto:
-        ra, rb = clusters.find(i), clusters.find(j)
-        if ra == rb:
-            continue
-        why = clusters.conflict(ra, rb)
-        if why:
-            possible.append((score, i, j, [*reasons, why]))
-            continue
-        clusters.union(ra, rb)
-
+def _groups(clusters: _Clusters, keys: list[int], new: set[int] | None) -> list[list[int]]:
     groups = []
     for root, members in clusters.members.items():
         if clusters.find(root) != root or len(members) < 2:
@@ -211,18 +244,12 @@ def find_duplicates(
             continue
         groups.append(sorted(keys[m] for m in members))
     groups.sort()
+    return groups
 
-    return DedupResult(groups=groups, possible_pairs=_possible_pairs(possible, clusters, keys, cannot_pairs))
 
-
-def _possible_pairs(
-    possible: list[tuple[float, int, int, list[str]]],
-    clusters: _Clusters,
-    keys: list[int],
-    cannot_pairs: set[tuple[int, int]],
-) -> list[PossiblePair]:
+def _possible_pairs(possible: list[_Scored], clusters: _Clusters, keys: list[int]) -> list[PossiblePair]:
     """One pair per pair of clusters (the best-scoring one), never inside a group or against cannot_link."""
-    best: dict[tuple[int, int], tuple[float, int, int, list[str]]] = {}
+    best: dict[tuple[int, int], _Scored] = {}
     for score, i, j, reasons in possible:
         ra, rb = clusters.find(i), clusters.find(j)
         if ra == rb:

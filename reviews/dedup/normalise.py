@@ -12,17 +12,22 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 __all__ = [
+    "ParsedAuthors",
     "author_name_tokens",
-    "first_author_tokens",
     "author_surnames",
     "conference_like",
+    "first_author_tokens",
+    "is_empty",
     "normalise_doi",
     "normalise_journal",
+    "normalise_number",
     "normalise_title",
     "notice_kind",
     "page_ranges",
     "page_start",
     "strip_accents",
+    "strip_notice_words",
+    "strip_retracted_mark",
 ]
 
 # Values exports use for "no value".
@@ -93,17 +98,14 @@ def _strip_title_annotations(text: str) -> str:
     if text.startswith("[") and text.endswith("]") and text.count("[") == 1:
         text = text[1:-1].strip()
     for _ in range(3):
+        if not text.endswith(("]", ")", "].", ").", "]:", "):", "];", ");")):
+            break
         stripped = _TRAILING_BRACKET_RE.sub("", text)
         stripped = _TRAILING_PAREN_RE.sub("", stripped)
         if stripped == text or not stripped:
             break
         text = stripped.strip().rstrip(".").strip()
     return text
-
-
-@lru_cache(maxsize=4096)
-def _normalise_title_cached(title: str) -> str:
-    return _normalise_title(title)
 
 
 def _normalise_title(title: str) -> str:
@@ -218,7 +220,15 @@ def _parse_name(name: str) -> tuple[str, frozenset[str], frozenset[str]]:
     return surname, frozenset(words), surname_words
 
 
+MAX_AUTHORS = 40  # consortium papers list hundreds; the first 40 names identify a paper well enough
+
+
 def _split_author_field(authors: Iterable[str]) -> list[str]:
+    """One name per entry; a lone entry holding several names ("A; B", "A and B") is split."""
+    if not isinstance(authors, (list, tuple)):
+        authors = list(authors)
+    if len(authors) > 1:
+        return [name for name in authors[:MAX_AUTHORS] if name]
     names: list[str] = []
     for entry in authors:
         if not entry:
@@ -229,7 +239,7 @@ def _split_author_field(authors: Iterable[str]) -> list[str]:
             names.extend(entry.split(" and "))
         else:
             names.append(entry)
-    return names
+    return names[:MAX_AUTHORS]
 
 
 def author_surnames(authors: Iterable[str]) -> tuple[str, ...]:
@@ -357,6 +367,7 @@ def normalise_doi(doi: str) -> str:
     if idx < 0:
         return ""
     text = text[idx:].split()[0]
+    text = re.sub(r"/{2,}", "/", text)  # "10.1037//0022-3514..." is the same DOI as "10.1037/0022-3514..."
     return text.rstrip(".,;")
 
 
@@ -376,7 +387,7 @@ _NOTICE_TITLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "retraction",
         re.compile(
-            r"^\W*(?:retraction\b|retracted\b|notice of retraction|withdrawn\s*:|"
+            r"^\W*(?:retraction\b|notice of retraction|withdrawn\s*:|"
             r"(?:editorial )?expression of concern)",
             re.IGNORECASE,
         ),
@@ -395,6 +406,8 @@ _NOTICE_TITLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "- Reply" / "Author's reply" marks a reply.
 _NOTICE_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("erratum", re.compile(r"\(\s*vol\.?\s*\w+\s*,\s*pg\.?\s*\w+", re.IGNORECASE)),
+    # Embase: "Title (New England Journal of Medicine (2009) 360 (542-544))" cites the corrected article.
+    ("erratum", re.compile(r"\([^()]*\(\s*\d{4}\s*\)\s*\d+[^()]*\(\s*[\w-]+\s*\)\s*\)\W*$")),
     (
         "comment",
         re.compile(
@@ -402,20 +415,31 @@ _NOTICE_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# Publication types of notices. Not "Letter" (a letter is a publication of its own) nor "Retracted
+# Publication" (that is the retracted article itself, the same record as an unmarked copy).
 _NOTICE_TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("erratum", re.compile(r"erratum|errata|corrigend|correction|published erratum", re.IGNORECASE)),
-    ("retraction", re.compile(r"retraction|retracted|expression of concern", re.IGNORECASE)),
-    ("comment", re.compile(r"\bcomment|\breply\b|\bletter\b", re.IGNORECASE)),
+    ("erratum", re.compile(r"errat|corrigend|correction", re.IGNORECASE)),
+    ("retraction", re.compile(r"retraction|expression of concern", re.IGNORECASE)),
+    ("comment", re.compile(r"^\s*comment|\breply\b", re.IGNORECASE)),
 )
 
 
 # On a normalised title: the words that make a notice out of the article's title.
 _NOTICE_PREFIX_RE = re.compile(
-    r"^(?:errat(?:um|a)|corrigend(?:um|a)|correction(?: notice)?|retraction(?: note| notice)?|retracted(?: article)?|"
+    r"^(?:errat(?:um|a)|corrigend(?:um|a)|correction(?: notice)?|retraction(?: note| notice)?|"
     r"notice of retraction|withdrawn|expression of concern|comments?|commentary|reply|in reply|re|"
     r"authors? reply|authors? response|publisher s note)(?: (?:to|on|of|for))? "
 )
 _NOTICE_SUFFIX_RE = re.compile(r" (?:vol \w+ pg \w+(?: \d{4})?|reply|author s reply|authors reply)$")
+
+
+# Publishers mark a retracted article's own title: "RETRACTED: ...", "RETRACTED ARTICLE: ...".
+_RETRACTED_MARK_RE = re.compile(r"^retracted(?: article)? ")
+
+
+def strip_retracted_mark(title: str) -> str:
+    """A retracted article's normalised title without the publisher's "retracted" mark."""
+    return _RETRACTED_MARK_RE.sub("", title) if title.startswith("retracted") else title
 
 
 def strip_notice_words(title: str) -> str:
@@ -425,7 +449,7 @@ def strip_notice_words(title: str) -> str:
 
 
 _NOTICE_HINT_RE = re.compile(
-    r"errat|corrig|correct|retract|withdrawn|concern|comment|reply|response|re\s*:|publisher|\(\s*vol",
+    r"errat|corrig|correct|retract|withdrawn|concern|comment|reply|response|re\s*:|publisher|\(\s*vol|\)\s*\)\W*$",
     re.IGNORECASE,
 )
 
@@ -451,13 +475,14 @@ _CONFERENCE_TYPE_RE = re.compile(
     r"conference|congress|meeting|proceeding|symposium|abstract|poster|\bconf\b|\bcpaper\b|\babst\b|inproceedings",
     re.IGNORECASE,
 )
+# In a journal name: not "proceedings" or "annual" (Proc Natl Acad Sci, Annual Review of ...).
 _CONFERENCE_VENUE_RE = re.compile(
-    r"conference|congress|meeting|proceedings|symposium|\babstracts?\b|\bannual\b|\bworkshop\b",
+    r"conference|congress|meeting|symposium|\babstracts?\b|\bworkshop\b",
     re.IGNORECASE,
 )
 
 
-def conference_like(publication_type: str, journal: str, volume: str = "") -> bool:
+def conference_like(publication_type: str, journal: str) -> bool:
     """Whether the record looks like a conference paper or meeting abstract."""
     if publication_type and _CONFERENCE_TYPE_RE.search(publication_type):
         return True

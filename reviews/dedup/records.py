@@ -15,6 +15,7 @@ from .normalise import (
     notice_kind,
     page_ranges,
     strip_notice_words,
+    strip_retracted_mark,
 )
 
 
@@ -53,18 +54,24 @@ class DedupResult:
 
 
 class Prepared:
-    """Normalised fields of one record (computed once)."""
+    """The normalised fields of one record, computed once and compared many times.
+
+    ``title`` is the normalised title (a notice's "Erratum:"-style words removed, so that a notice and its
+    article look alike and the notice rule, not the title, keeps them apart); ``surnames`` the compact
+    surnames in order; ``pages`` numeric (first, last) ranges; ``doi_shared`` is set by find_duplicates
+    when the DOI is carried by clearly different works (a meeting supplement's DOI).
+    """
 
     __slots__ = (
         "conference",
         "doi",
+        "doi_shared",
         "first",
         "first_surname_words",
         "first_words",
         "idx",
         "issue",
         "journal",
-        "journal_compact",
         "key",
         "name_tokens",
         "notice",
@@ -83,7 +90,7 @@ class Prepared:
         self.idx = idx
         self.key = record.key
         self.notice = notice_kind(record.title or "", record.publication_type or "")
-        title = normalise_title(record.title or "")
+        title = strip_retracted_mark(normalise_title(record.title or ""))
         if self.notice:
             title = strip_notice_words(title)
         self.title = title
@@ -101,7 +108,6 @@ class Prepared:
             year if isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10000 else None
         )
         self.journal = normalise_journal(record.journal or "")
-        self.journal_compact = "".join(self.journal)
         self.volume = normalise_number(record.volume or "")
         if self.volume and self.year is not None and self.volume == str(self.year):
             self.volume = ""  # a year given as volume says nothing
@@ -109,6 +115,7 @@ class Prepared:
         self.pages = page_ranges(record.pages or "")
         self.spage = str(self.pages[0][0]) if self.pages else ""
         self.doi = normalise_doi(record.doi or "")
+        self.doi_shared = False  # set when the DOI turns out to be carried by different works
         pmid = (record.pmid or "").strip()
         self.pmid = "" if is_empty(pmid) else pmid.lstrip("0")
         self.conference = conference_like(record.publication_type or "", record.journal or "")

@@ -226,7 +226,7 @@ def _to_record(fields: list[tuple[str, str]], position: int, line: int) -> Parse
         journal=text("journal", "journaltitle", "booktitle"),
         volume=text("volume"),
         issue=text("number", "issue"),
-        pages=join_pages(re.sub(r"\s*-+\s*", "-", text("pages")), ""),
+        pages=join_pages(text("pages"), ""),
         doi=_doi(by_name),
         pmid=first_value(by_name, "pmid", "pubmed", cleaner=normalise_pmid),
         keywords=_keywords(by_name),

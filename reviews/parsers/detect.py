@@ -29,27 +29,6 @@ SUPPORTED = (
     "RIS (.ris), PubMed/MEDLINE (.nbib), PubMed CSV, EndNote XML, BibTeX (.bib), "
     "Web of Science plain text/CIW, CSV/TSV or Excel (.xlsx) with a Title column"
 )
-
-
-def detect_format(data: bytes, *, filename: str) -> str:
-    binary = detect_binary_format(data, filename=filename)
-    if binary is not None:
-        return binary
-    return detect_text_format(decode_bytes(data, filename=filename).text, filename=filename)
-
-
-def detect_binary_format(data: bytes, *, filename: str) -> str | None:
-    """ "xlsx" for a workbook, None for text; ImportFormatError for other binary documents."""
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return _zip_format(data, filename)
-    for magic, what in _BINARY_MAGIC:
-        if data.startswith(magic):
-            raise ImportFormatError(
-                f"this is {what}, not a bibliographic export; {_ADVICE}", filename=filename
-            )
-    return None
-
-
 _ADVICE = f"supported formats are {SUPPORTED}"
 _BINARY_MAGIC = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office file (.xls or .doc); save it as .xlsx or CSV"),
@@ -60,6 +39,25 @@ _BINARY_MAGIC = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
 )
+
+
+def detect_format(data: bytes, *, filename: str) -> str:
+    binary = detect_binary_format(data, filename=filename)
+    if binary is not None:
+        return binary
+    return detect_text_format(decode_bytes(data, filename=filename).text, filename=filename)
+
+
+def detect_binary_format(data: bytes, *, filename: str) -> str | None:
+    """Return "xlsx" for a workbook and None for text; raise ImportFormatError for other binary files."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _zip_format(data, filename)
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise ImportFormatError(
+                f"this is {what}, not a bibliographic export; {_ADVICE}", filename=filename
+            )
+    return None
 
 
 def _zip_format(data: bytes, filename: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .base import ParsedRecord, add_raw
-from .normalise import clean, first_doi, first_value, first_year, is_doi_url, normalise_pmid
+from .normalise import clean, first_doi, first_value, first_year, is_doi_url, join_pages, normalise_pmid
 from .text import split_lines
 
 _TAG_NAME = re.compile(r"[A-Z][A-Z0-9]{0,3}")
@@ -91,7 +91,7 @@ def _to_record(draft: _Draft, position: int) -> ParsedRecord:
         journal=first_value(raw, "JT", "TA"),
         volume=first_value(raw, "VI"),
         issue=first_value(raw, "IP"),
-        pages=first_value(raw, "PG"),
+        pages=join_pages(first_value(raw, "PG"), ""),
         doi=_doi(raw),
         pmid=pmid,
         keywords=[clean(v) for tag in ("MH", "OT") for v in raw.get(tag, ()) if clean(v)],

@@ -6,15 +6,20 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
+_DOI = re.compile(r"10\.[0-9]{4,9}(?:\.[0-9]+)*/\S+")
 _DOI_TRAILING = ".,;:"
 _BRACKETS = {")": "(", "]": "[", ">": "<"}
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)", re.ASCII)
 # "20170812" style dates carry a year too, but only when nothing else does.
-_COMPACT_DATE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])(?!\d)")
-_PMID = re.compile(r"(?:(?:pmid|pubmed|medline|nlm)\b ?[:#]? ?)?(?:nlm)?(\d{1,9})(?: ?\[[a-z]*\])?", re.I)
-_PUBMED_URL = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)(\d{1,9})(?!\d)", re.I)
-_PMID_NOTE = re.compile(r"\b(?:PMID|PUBMED)\b\s*(?::\s*)?(?:NLM)?(\d{1,9})(?!\d)", re.I)
+_COMPACT_DATE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])(?!\d)", re.ASCII)
+_PMID = re.compile(
+    r"(?:(?:pmid|pubmed|medline|nlm)\b ?[:#]? ?)?(?:nlm)?(\d{1,9})(?: ?\[[a-z]*\])?", re.I | re.ASCII
+)
+_PUBMED_URL = re.compile(
+    r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)(\d{1,9})(?!\d)", re.I | re.ASCII
+)
+_PMID_NOTE = re.compile(r"\b(?:PMID|PUBMED)\b\s*(?::\s*)?(?:NLM)?(\d{1,9})(?!\d)", re.I | re.ASCII)
+_PAGE_DASH = re.compile(r"\s*(?:-{1,3}|[\u2010-\u2015])\s*")
 _EMPTY_MARKERS = frozenset({"nan", "none", "null", "n/a"})
 
 
@@ -79,7 +84,8 @@ def is_empty_marker(value: str) -> bool:
 
 
 def join_pages(start: str, end: str) -> str:
-    start, end = clean(start), clean(end)
+    """ "123-130" from a start and an end page; a range written in one field is tidied the same way."""
+    start, end = _PAGE_DASH.sub("-", clean(start)), clean(end)
     if is_empty_marker(start):
         start = ""
     if is_empty_marker(end):

@@ -71,7 +71,6 @@ class _Reader:
         self.warnings: list[str] = []
         self.draft: _Draft | None = None
         self.closed: _Draft | None = None
-        self.closed_at = 0
         self.trailing: list[int] = []
         self.trailing_total: list[int] = []
 
@@ -97,7 +96,7 @@ class _Reader:
     def inside(self, number: int, tag: str, value: str) -> None:
         if tag == "ER":
             self.flush()
-            self.closed, self.draft, self.closed_at = self.draft, None, number
+            self.closed, self.draft = self.draft, None
         else:
             self.draft.blank_lines = 0
             self.draft.fields.append(_Field(tag, [value]))
@@ -114,7 +113,7 @@ class _Reader:
             self.warnings.append(f"line {number}: an ER line outside any record was ignored")
         elif self.closed is None:
             raise ImportFormatError(
-                f"a {tag} line appears before the first record; every RIS record must start with a TY line",
+                f"tag {tag} appears before the first record; every RIS record must start with a TY line",
                 filename=self.filename,
                 line=number,
             )
@@ -134,7 +133,8 @@ class _Reader:
         self.trailing = []
 
     def next_position(self) -> int:
-        return len(self.records) + (2 if self.closed is not None else 1)
+        # Only called while a record is open, and opening one has flushed the record before it.
+        return len(self.records) + 1
 
     def finish(self) -> tuple[list[ParsedRecord], list[str]]:
         if self.draft is not None:
@@ -239,7 +239,7 @@ def _pmid(raw: dict[str, list[str]]) -> str:
     # Embase.com writes the MEDLINE id in C5.
     id_tags = ("C2", "C5") if "embase" in databases.lower() else ("C2",)
     for tag in id_tags:
-        digits = [v for v in raw.get(tag, ()) if v.strip().isdigit()]
+        digits = [v for v in raw.get(tag, ()) if v.strip().isascii() and v.strip().isdigit()]
         if digits:
             return normalise_pmid(digits[0])
     return first_value(raw, *_PMID_NOTE_TAGS, cleaner=pmid_from_note)

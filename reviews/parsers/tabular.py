@@ -305,7 +305,8 @@ def _to_record(table: _Table, cells: list[str], position: int, line: int) -> Par
         journal=journal,
         volume=volume,
         issue=issue,
-        pages=pages or join_pages(table.first(cells, "start_page"), table.first(cells, "end_page")),
+        pages=join_pages(pages, "")
+        or join_pages(table.first(cells, "start_page"), table.first(cells, "end_page")),
         doi=first_doi(table.all(cells, "doi")),
         pmid=normalise_pmid(pmid_cell) or pmid_from_url(pmid_cell),
         keywords=[kw for value in table.all(cells, "keywords") for kw in _split_keyword_cell(value)],

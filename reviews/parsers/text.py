@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ _BOMS = (
 _WESTERN = ["cp1252"]
 _CHAOS_TOLERANCE = 0.1
 
+_XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 
 
@@ -42,7 +44,22 @@ def decode_bytes(data: bytes, *, filename: str) -> DecodedText:
         return _checked(DecodedText(data.decode("utf-8"), "utf-8"), filename)
     except UnicodeDecodeError:
         pass
+    declared = _declared_xml_encoding(data)
+    if declared is not None:
+        return _checked(declared, filename)
     return _checked(_decode_legacy(data, filename), filename)
+
+
+def _declared_xml_encoding(data: bytes) -> DecodedText | None:
+    """An XML file that is not UTF-8 says what it is in its declaration; believe it if it decodes."""
+    match = _XML_DECLARATION.match(data)
+    if match is None:
+        return None
+    try:
+        codec = codecs.lookup(match.group(1).decode("ascii")).name
+        return DecodedText(data.decode(codec), codec)
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def _decode_with_bom(body: bytes, codec: str, label: str, filename: str) -> DecodedText:

@@ -57,7 +57,7 @@ def parse_wos(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]:
             if tag in _FILE_TAGS or tag == "ER":
                 continue
             raise ImportFormatError(
-                f"a {tag} line appears outside any record (after the record that ended at line {last_end}); "
+                f"tag {tag} appears outside any record (after the record that ended at line {last_end}); "
                 "every Web of Science record must start with a PT line",
                 filename=filename,
                 line=number,

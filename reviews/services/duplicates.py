@@ -16,6 +16,7 @@ from reviews.dedup import DedupRecord, PossiblePair, find_duplicates
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, SourceRecord
 from reviews.parsers import ParsedRecord
 from reviews.services.audit import audit_record
+from reviews.services.display import records_refresh_display
 from reviews.services.reviews import ReviewRuleError
 
 PAIR_ALREADY_DECIDED = "Someone already decided this pair ({status}); nothing was changed."
@@ -305,54 +306,3 @@ def _remember_split(merge: Merge, by_record: dict[int, list[int]]) -> None:
                 "reasons": ["merge undone"],
             },
         )
-
-
-# --- Display fields ------------------------------------------------------------------------------
-
-DISPLAY_FIELDS = (
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "keywords",
-    "language",
-    "publication_type",
-    "urls",
-)
-
-
-def completeness(values: dict) -> tuple[int, int]:
-    """How complete a source record is: filled fields first, then the length of its abstract."""
-    filled = sum(1 for name in DISPLAY_FIELDS if values.get(name) not in (None, "", [], ()))
-    return filled, len(values.get("abstract") or "")
-
-
-def search_text(values: dict) -> str:
-    parts = [values.get("title") or "", " ".join(values.get("authors") or []), values.get("doi") or ""]
-    parts.append(values.get("pmid") or "")
-    return " ".join(part for part in parts if part).lower()
-
-
-def records_refresh_display(*, record_ids: Iterable[int]) -> None:
-    """Show each record's most complete source; records edited by hand keep their edits."""
-    record_ids = list(record_ids)
-    best: dict[int, dict] = {}
-    for values in SourceRecord.objects.filter(record_id__in=record_ids).values("record_id", *DISPLAY_FIELDS):
-        current = best.get(values["record_id"])
-        if current is None or completeness(values) > completeness(current):
-            best[values["record_id"]] = values
-    records = list(Record.objects.filter(pk__in=record_ids, is_edited=False))
-    for record in records:
-        values = best.get(record.pk)
-        if values is None:
-            continue
-        for name in DISPLAY_FIELDS:
-            setattr(record, name, values[name])
-        record.search_text = search_text(values)
-    Record.objects.bulk_update(records, [*DISPLAY_FIELDS, "search_text"], batch_size=500)

@@ -18,13 +18,8 @@ from django.utils import timezone
 
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, SourceRecord
 from reviews.parsers import ParsedRecord
-from reviews.services.duplicates import (
-    DISPLAY_FIELDS,
-    ImportPlan,
-    completeness,
-    records_refresh_display,
-    search_text,
-)
+from reviews.services.display import DISPLAY_FIELDS, completeness, records_refresh_display, search_text
+from reviews.services.duplicates import ImportPlan
 
 CHUNK = 2000
 _MAX_LENGTHS = {

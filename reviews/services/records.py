@@ -9,14 +9,12 @@ from django.db.models import F
 from reviews.dedup import find_duplicates
 from reviews.models import ImportBatch, Merge, Record, SourceRecord
 from reviews.services.audit import audit_record
+from reviews.services.display import DISPLAY_FIELDS, records_refresh_display, search_text
 from reviews.services.duplicates import (
-    DISPLAY_FIELDS,
     dedup_cannot_links,
     dedup_must_links,
     dedup_records_for_review,
     records_merge,
-    records_refresh_display,
-    search_text,
 )
 from reviews.services.reviews import ReviewRuleError
 

@@ -1,0 +1,58 @@
+"""make bench: run every benchmark (or those named), print the figures, update docs/performance.md.
+
+python -m bench                 # all
+python -m bench imports dedup   # some
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+os.environ.setdefault("DEBUG", "1")
+
+
+def _imports() -> tuple[str, str]:
+    from bench import import_speed
+
+    return import_speed.run()
+
+
+def _dedup() -> tuple[str, str]:
+    from bench import dedup_accuracy
+
+    if not dedup_accuracy.data_available():
+        return "Deduplication accuracy", f"Skipped: labelled sets not found at {dedup_accuracy.SHARED_DATA}."
+    rows = dedup_accuracy.run_all()
+    print(dedup_accuracy.text_table(rows))
+    body = (
+        "Automatic merges alone, on the labelled sets in `../shared/data` (records shuffled with a fixed seed). "
+        "bib-dedupe sets are scored pairwise; the ASySD set as records removed (see `bench/dedup_accuracy.py`). "
+        "Target: sensitivity ≥ 0.98 and precision ≥ 0.998 on every set.\n\n"
+        + dedup_accuracy.markdown_table(rows)
+    )
+    return "Deduplication accuracy", body
+
+
+BENCHMARKS = {"imports": _imports, "dedup": _dedup}
+
+
+def main(names: list[str]) -> None:
+    from bench.machine import describe
+    from bench.report import write_section
+
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        raise SystemExit(f"unknown benchmarks {sorted(unknown)}; choose from {sorted(BENCHMARKS)}")
+    for name in names or list(BENCHMARKS):
+        print(f"== {name}", flush=True)
+        title, body = BENCHMARKS[name]()
+        write_section(name, title, body, describe(with_database=name != "dedup"))
+    print(f"Results written to {PROJECT_ROOT / 'docs' / 'performance.md'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

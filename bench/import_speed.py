@@ -1,0 +1,151 @@
+"""Import and deduplicate five exports end to end on PostgreSQL, at 20,000 and 100,000 records.
+
+Each size runs in a fresh database and a fresh process, so the peak memory reported is that import's.
+Targets (issue: import): 20,000 records <= 10 s, 100,000 <= 60 s, peak memory <= 1 GB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SIZES = (20_000, 100_000)
+TARGET_SECONDS = {20_000: 10, 100_000: 60}
+TARGET_PEAK_MB = 1024
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = "tandem_bench"
+
+
+def _fresh_database() -> str:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {BENCH_DB}")
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def _environment(database_url: str) -> dict[str, str]:
+    env = dict(os.environ, DATABASE_URL=database_url, DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings")
+    env.pop("REDIS_URL", None)  # the job runs in this process, as import_records does
+    env["TANDEM_VAR_DIR"] = str(PROJECT_ROOT / "var" / "bench")
+    return env
+
+
+def measure(total: int) -> dict:
+    database_url = _fresh_database()
+    env = _environment(database_url)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
+    )
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.import_speed", "--child", str(total)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _child(total: int) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bench.synthetic_exports import make_exports
+    from reviews.models import ImportBatch
+    from reviews.services import review_create
+    from reviews.services.imports import import_batch_create, import_batch_run
+
+    files, studies = make_exports(total)
+    owner = get_user_model().objects.create(username="bench")
+    review = review_create(actor=owner, owner=owner, slug="bench", title="Benchmark")
+    per_file = []
+    started = time.perf_counter()
+    for database, filename, content in files:
+        file_started = time.perf_counter()
+        batch = import_batch_create(
+            actor=owner,
+            review=review,
+            uploaded=SimpleUploadedFile(filename, content),
+            source_name=database,
+            enqueue=False,
+        )
+        batch = import_batch_run(batch_id=batch.pk)
+        if batch.status != ImportBatch.Status.DONE:
+            raise SystemExit(f"{filename} failed: {batch.error}")
+        per_file.append(
+            {
+                "file": filename,
+                "records": batch.records_count,
+                "auto_merged": batch.auto_merged,
+                "possible_duplicates": batch.possible_duplicates,
+                "seconds": round(time.perf_counter() - file_started, 2),
+            }
+        )
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "records": sum(row["records"] for row in per_file),
+                "studies": studies,
+                "seconds": round(seconds, 2),
+                "peak_mb": round(peak_mb),
+                "files": per_file,
+            }
+        )
+    )
+
+
+def run() -> tuple[str, str]:
+    rows = [
+        "| Records (5 files) | Made-up studies | Merged automatically | Possible pairs | Seconds | Target | Peak memory |"
+    ]
+    rows.append("|---:|---:|---:|---:|---:|---:|---:|")
+    details = []
+    for total in SIZES:
+        result = measure(total)
+        merged = sum(row["auto_merged"] for row in result["files"])
+        pairs = sum(row["possible_duplicates"] for row in result["files"])
+        ok = (
+            "met"
+            if result["seconds"] <= TARGET_SECONDS[total] and result["peak_mb"] <= TARGET_PEAK_MB
+            else "MISSED"
+        )
+        rows.append(
+            f"| {result['records']:,} | {result['studies']:,} | {merged:,} | {pairs:,} | {result['seconds']} | "
+            f"≤ {TARGET_SECONDS[total]} s, ≤ 1 GB: {ok} | {result['peak_mb']} MB |"
+        )
+        details.append(
+            f"{total:,}: "
+            + "; ".join(
+                f"{row['file']} {row['records']:,} records in {row['seconds']} s" for row in result["files"]
+            )
+        )
+        print(rows[-1], flush=True)
+    body = (
+        "Five made-up exports (MEDLINE nbib, Embase and PsycINFO Ovid RIS, CINAHL EBSCO RIS, Scopus CSV; "
+        "`bench/synthetic_exports.py`) imported one after another into one review through the same job the "
+        "Import page runs: read, parse, deduplicate against everything already imported, write with COPY, "
+        "in one transaction per file. Each size in a fresh database and process.\n\n"
+        + "\n".join(rows)
+        + "\n\nPer file: \n\n"
+        + "\n".join(f"- {line}" for line in details)
+    )
+    return "Import and deduplication speed", body
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        _child(int(sys.argv[2]))

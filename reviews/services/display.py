@@ -1,0 +1,90 @@
+"""What a study record shows: the fields of its most complete source record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.db import connection
+
+from reviews.models import Record, SourceRecord
+
+DISPLAY_FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "keywords",
+    "language",
+    "publication_type",
+    "urls",
+)
+
+
+def completeness(values: dict) -> tuple[int, int]:
+    """How complete a source record is: filled fields first, then the length of its abstract."""
+    filled = sum(1 for name in DISPLAY_FIELDS if values.get(name) not in (None, "", [], ()))
+    return filled, len(values.get("abstract") or "")
+
+
+def search_text(values: dict) -> str:
+    parts = [values.get("title") or "", " ".join(values.get("authors") or []), values.get("doi") or ""]
+    parts.append(values.get("pmid") or "")
+    return " ".join(part for part in parts if part).lower()
+
+
+def records_refresh_display(*, record_ids: Iterable[int]) -> None:
+    """Show each record's most complete source; records edited by hand keep their edits."""
+    record_ids = list(record_ids)
+    best: dict[int, dict] = {}
+    for values in SourceRecord.objects.filter(record_id__in=record_ids).values("record_id", *DISPLAY_FIELDS):
+        current = best.get(values["record_id"])
+        if current is None or completeness(values) > completeness(current):
+            best[values["record_id"]] = values
+    editable = Record.objects.filter(pk__in=list(best), is_edited=False).values_list("pk", flat=True)
+    rows = [(pk, *(best[pk][name] for name in DISPLAY_FIELDS), search_text(best[pk])) for pk in editable]
+    _records_set_display(rows)
+
+
+_JSON_DISPLAY_FIELDS = {"authors", "keywords", "urls"}
+
+
+def _records_set_display(rows: list[tuple]) -> None:
+    """Set display fields of many records at once (Django's bulk_update is far slower at thousands)."""
+    if not rows:
+        return
+    columns = [*DISPLAY_FIELDS, "search_text"]
+    if connection.vendor != "postgresql":
+        assignments = ", ".join(f"{name} = %s" for name in columns)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE reviews_record SET {assignments} WHERE id = %s",
+                [(*_db_values(row[1:], columns), row[0]) for row in rows],
+            )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE record_display ON COMMIT DROP AS "
+            f"SELECT id, {', '.join(columns)} FROM reviews_record WITH NO DATA"
+        )
+        with cursor.copy(f"COPY record_display (id, {', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[0], *_db_values(row[1:], columns)])
+        assignments = ", ".join(f"{name} = display.{name}" for name in columns)
+        cursor.execute(
+            f"UPDATE reviews_record SET {assignments} FROM record_display display WHERE reviews_record.id = display.id"
+        )
+        cursor.execute("DROP TABLE record_display")
+
+
+def _db_values(values: Iterable, columns: list[str]) -> list:
+    return [
+        json.dumps(value) if name in _JSON_DISPLAY_FIELDS else value
+        for name, value in zip(columns, values, strict=True)
+    ]

@@ -1,0 +1,73 @@
+import pytest
+
+from reviews.parsers import normalise_doi
+from reviews.parsers.normalise import extract_year, join_pages, normalise_pmid
+
+
+@pytest.mark.parametrize(
+    ("value", "doi"),
+    [
+        ("10.1002/CPP.2398", "10.1002/cpp.2398"),
+        ("  10.1002/cpp.2398  ", "10.1002/cpp.2398"),
+        ("https://doi.org/10.1002/cpp.2398", "10.1002/cpp.2398"),
+        ("http://dx.doi.org/10.1002/cpp.2398", "10.1002/cpp.2398"),
+        ("doi:10.1002/cpp.2398", "10.1002/cpp.2398"),
+        ("DOI: 10.1002/cpp.2398.", "10.1002/cpp.2398"),
+        ("https://doi.org/10.1002%2Fcpp.2398", "10.1002/cpp.2398"),
+        ("10.1016/j.scitotenv.2017.04.075 [doi]", "10.1016/j.scitotenv.2017.04.075"),
+        ("10.1016/S2215-0366(15)00368-5", "10.1016/s2215-0366(15)00368-5"),
+        ("(see doi 10.1000/abc)", "10.1000/abc"),
+        (
+            "10.1002/(SICI)1097-4679(199911)55:11<1383::AID-JCLP7>3.0.CO;2-M",
+            "10.1002/(sici)1097-4679(199911)55:11<1383::aid-jclp7>3.0.co;2-m",
+        ),
+        ("DOI 1", ""),
+        ("", ""),
+        ("not a doi", ""),
+    ],
+)
+def test_it_normalises_dois(value, doi):
+    assert normalise_doi(value) == doi
+
+
+@pytest.mark.parametrize(
+    ("value", "pmid"),
+    [
+        ("12345678", "12345678"),
+        ("PMID: 123", "123"),
+        ("NLM34520387", "34520387"),
+        ("MEDLINE:31851837", "31851837"),
+    ]
+    + [("123 [pmid]", "123"), ("PMC5887696", ""), ("2019-65183-001", ""), ("0", ""), ("", "")],
+)
+def test_it_keeps_only_the_digits_of_pubmed_ids(value, pmid):
+    assert normalise_pmid(value) == pmid
+
+
+@pytest.mark.parametrize(
+    ("value", "year"),
+    [("2019///", 2019), ("2019/05/01", 2019), ("2017 Nov 15", 2017), ("DEC 16 2020", 2020), ("1999.0", 1999)]
+    + [("20170812", 2017), ("12345", None), ("", None), ("in press", None)],
+)
+def test_it_finds_the_year_in_date_like_values(value, year):
+    assert extract_year(value) == year
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "pages"),
+    [
+        ("123", "130", "123-130"),
+        ("123-130", "", "123-130"),
+        ("e0123", "", "e0123"),
+        ("5", "5", "5"),
+        ("", "9", "9"),
+    ]
+    + [("No", "Specified", ""), ("S105", "nan", "S105")],
+)
+def test_it_joins_start_and_end_pages(start, end, pages):
+    assert join_pages(start, end) == pages
+
+
+@pytest.mark.parametrize("written", ["376--383", "376 -- 383", "376 - 383", "376–383"])
+def test_it_writes_page_ranges_with_a_single_hyphen(written):
+    assert join_pages(written, "") == "376-383"
