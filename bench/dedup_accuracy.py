@@ -387,11 +387,19 @@ def data_available(root: Path = SHARED_DATA) -> bool:
     return (root / "bib-dedupe").is_dir() and (root / "ASySD").is_dir()
 
 
+def set_available(name: str, root: Path = SHARED_DATA) -> bool:
+    if name in DEDUPE_SWEEP_SETS:
+        return (root / "dedupe-sweep" / f"{name}.xml").is_file()
+    if name in (ASYSD_SET, ASYSD_SOURCE_SET):
+        return (root / "ASySD" / "labelled_test_set.csv").is_file()
+    return (root / "bib-dedupe" / f"{name}__records_pre_merged.csv").is_file()
+
+
 def run_all(root: Path = SHARED_DATA, sets: Sequence[str] = ALL_SETS) -> list[dict]:
-    """One row per labelled set (see ``run_set``); [] when the shared data folder is absent."""
+    """One row per labelled set found (see ``run_set``); [] when the shared data folder is absent."""
     if not data_available(root):
         return []
-    return [run_set(load_set(name, root))[0] for name in sets]
+    return [run_set(load_set(name, root))[0] for name in sets if set_available(name, root)]
 
 
 def _num(fmt: str):

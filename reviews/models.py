@@ -28,6 +28,14 @@ class Review(models.Model):
     fulltext_exclusion_reasons = models.JSONField(default=list, blank=True)
     include_keywords = models.JSONField(default=list, blank=True)
     exclude_keywords = models.JSONField(default=list, blank=True)
+    reviewers_per_record = models.PositiveSmallIntegerField(
+        default=2,
+        choices=[(1, "One reviewer (single screening)"), (2, "Two reviewers (dual screening)")],
+        help_text="How many reviewers decide each record at each stage.",
+    )
+    lead_may_screen = models.BooleanField(
+        default=False, help_text="Let a lead also be one of the deciding reviewers (the lead sees every decision)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -166,6 +174,8 @@ class ImportBatch(models.Model):
     )
     possible_duplicates = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(null=True, blank=True)
+    # Seconds per phase of the job (reading, parsing, deduplicating, writing), for tuning and support.
+    timings = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

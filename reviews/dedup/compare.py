@@ -184,14 +184,14 @@ def _first_author_match(a: Prepared, b: Prepared) -> bool:
 _FUZZY_NAME_POOL = 12  # beyond this many unmatched names, only exact matches count (speed)
 
 
-def _overlap_one_way(short: Prepared, long: Prepared) -> int:
-    matched = len(short.surname_set & long.surname_set)
-    if matched < len(short.surname_set):
-        rest = short.surname_set - long.surname_set
-        pool = long.surname_set - short.surname_set
+def _overlap_one_way(short: frozenset[str], long: frozenset[str], long_record: Prepared) -> int:
+    matched = len(short & long)
+    if matched < len(short):
+        rest = short - long
+        pool = long - short
         fuzzy = len(pool) <= _FUZZY_NAME_POOL and len(rest) <= _FUZZY_NAME_POOL
         for name in rest:
-            if name in long.name_tokens or (fuzzy and any(_name_match(name, other) for other in pool)):
+            if name in long_record.name_tokens or (fuzzy and any(_name_match(name, other) for other in pool)):
                 matched += 1
     return matched
 
@@ -200,12 +200,14 @@ def author_overlap(a: Prepared, b: Prepared) -> tuple[int, int]:
     """(matched, comparable): how many surnames of the shorter list appear in the longer one."""
     if not a.surnames or not b.surnames:
         return 0, 0
-    short, long = (a, b) if len(a.surname_set) <= len(b.surname_set) else (b, a)
-    matched = _overlap_one_way(short, long)
-    if matched < len(short.surname_set):
+    set_a, set_b = frozenset(a.surnames), frozenset(b.surnames)
+    if len(set_a) > len(set_b):
+        a, b, set_a, set_b = b, a, set_b, set_a
+    matched = _overlap_one_way(set_a, set_b, b)
+    if matched < len(set_a):
         # One export may have put given names where surnames belong ("Andrea, C." for Andrea Carignani).
-        matched = max(matched, min(_overlap_one_way(long, short), len(short.surname_set)))
-    return matched, len(short.surname_set)
+        matched = max(matched, min(_overlap_one_way(set_b, set_a, a), len(set_a)))
+    return matched, len(set_a)
 
 
 def title_similarity(a: Prepared, b: Prepared) -> float:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from .blocking import candidate_pairs
 from .compare import AUTO, POSSIBLE, compare, pages_relation, title_similarity
-from .records import DedupRecord, DedupResult, PossiblePair, Prepared
+from .records import DedupRecord, DedupResult, PossiblePair, Prepared, PreparedCache
 
 
 class _Clusters:
@@ -147,6 +147,7 @@ def find_duplicates(
     cannot_link: Iterable[tuple[int, int]] = (),
     must_link: Iterable[tuple[int, int]] = (),
     only_involving: Collection[int] | None = None,
+    cache: PreparedCache | None = None,
 ) -> DedupResult:
     """Cluster confident duplicates and list uncertain pairs for a human.
 
@@ -156,10 +157,12 @@ def find_duplicates(
     - ``only_involving``: incremental mode; only pairs with at least one key in this set are compared,
       and only groups containing at least one of these keys are returned (with the whole must_link
       cluster they join).
+    - ``cache``: normalised records kept from earlier calls (see ``PreparedCache``).
 
     The result depends only on the records and links, never on their order.
     """
-    prepared = [Prepared(i, rec) for i, rec in enumerate(_unique_records(records))]
+    prepare = cache.prepare if cache is not None else Prepared
+    prepared = [prepare(i, rec) for i, rec in enumerate(_unique_records(records))]
     index = {rec.key: rec.idx for rec in prepared}
     keys = [rec.key for rec in prepared]
     _mark_shared_dois(prepared)

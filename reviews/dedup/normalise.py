@@ -203,7 +203,7 @@ def _surname_of(name: str) -> str:
     return _compact_name(" ".join(tokens[start:]))
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=32768)
 def _parse_name(name: str) -> tuple[str, frozenset[str], frozenset[str]]:
     """(compact surname, words of the whole name, words of the surname part) of one author name."""
     surname = _surname_of(name)
@@ -345,6 +345,7 @@ _JOURNAL_STOP = frozenset(
 _JOURNAL_CUT_RE = re.compile(r"\.?\s*\bconference\s*:", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16384)  # journals repeat: one shared tuple per name
 def normalise_journal(journal: str) -> tuple[str, ...]:
     """Journal name as lower-case unaccented word tokens without stop words ("J. Am. Coll. Cardiol." -> j am coll cardiol)."""
     if not journal or is_empty(journal):
@@ -504,15 +505,15 @@ def first_author_tokens(authors: Iterable[str]) -> tuple[frozenset[str], frozens
 
 
 class ParsedAuthors:
-    """Everything comparisons need from an author list, parsed once."""
+    """What every comparison needs from an author list, parsed once (``author_name_tokens`` is left to
+    the rare comparisons that need it)."""
 
-    __slots__ = ("first_surname_words", "first_words", "name_tokens", "surnames")
+    __slots__ = ("first_surname_words", "first_words", "surnames")
 
     def __init__(self, authors: Iterable[str]) -> None:
         if isinstance(authors, str):
             authors = (authors,)
         surnames: list[str] = []
-        tokens: set[str] = set()
         self.first_surname_words: frozenset[str] = frozenset()
         self.first_words: frozenset[str] = frozenset()
         for name in _split_author_field(authors):
@@ -522,9 +523,7 @@ class ParsedAuthors:
             if not surnames:
                 self.first_surname_words, self.first_words = surname_words, words
             surnames.append(surname)
-            tokens.update(words)
         self.surnames = tuple(surnames)
-        self.name_tokens = frozenset(tokens)
 
 
 def author_name_tokens(authors: Iterable[str]) -> frozenset[str]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .normalise import (
     ParsedAuthors,
+    author_name_tokens,
     conference_like,
     is_empty,
     normalise_doi,
@@ -73,18 +74,25 @@ class Prepared:
         "issue",
         "journal",
         "key",
-        "name_tokens",
+        "authors",
+        "name_tokens_cache",
         "notice",
         "pages",
         "pmid",
         "spage",
-        "surname_set",
         "surnames",
         "title",
         "title_compact",
         "volume",
         "year",
     )
+
+    @property
+    def name_tokens(self) -> frozenset[str]:
+        """Every word of every author's name (given names too), computed when first needed."""
+        if self.name_tokens_cache is None:
+            self.name_tokens_cache = author_name_tokens(self.authors)
+        return self.name_tokens_cache
 
     def __init__(self, idx: int, record: DedupRecord) -> None:
         self.idx = idx
@@ -95,14 +103,14 @@ class Prepared:
             title = strip_notice_words(title)
         self.title = title
         self.title_compact = title.replace(" ", "")
-        authors = ParsedAuthors(record.authors or ())
-        surnames = authors.surnames
+        parsed = ParsedAuthors(record.authors or ())
+        surnames = parsed.surnames
         self.surnames = surnames
-        self.surname_set = frozenset(surnames)
         self.first = surnames[0] if surnames else ""
-        self.name_tokens = authors.name_tokens
-        self.first_surname_words = authors.first_surname_words
-        self.first_words = authors.first_words
+        self.authors = record.authors or ()
+        self.name_tokens_cache: frozenset[str] | None = None
+        self.first_surname_words = parsed.first_surname_words
+        self.first_words = parsed.first_words
         year = record.year
         self.year = (
             year if isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10000 else None
@@ -119,3 +127,39 @@ class Prepared:
         pmid = (record.pmid or "").strip()
         self.pmid = "" if is_empty(pmid) else pmid.lstrip("0")
         self.conference = conference_like(record.publication_type or "", record.journal or "")
+
+
+_CACHED_SLOTS = tuple(
+    slot for slot in Prepared.__slots__ if slot not in ("idx", "doi_shared", "name_tokens_cache")
+)
+
+
+class PreparedCache:
+    """Normalised records kept between calls, so an import compares its new records with everything
+    already imported without normalising all of that again.
+
+    An entry is reused only while the record it came from is equal to the one given, so a changed
+    record is normalised afresh.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[DedupRecord, tuple]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def prepare(self, idx: int, record: DedupRecord) -> Prepared:
+        entry = self._entries.get(record.key)
+        if entry is not None and entry[0] == record:
+            prepared = Prepared.__new__(Prepared)
+            for name, value in zip(_CACHED_SLOTS, entry[1], strict=True):
+                setattr(prepared, name, value)
+            prepared.idx, prepared.doi_shared, prepared.name_tokens_cache = idx, False, None
+            return prepared
+        prepared = Prepared(idx, record)
+        self._entries[record.key] = (record, tuple(getattr(prepared, name) for name in _CACHED_SLOTS))
+        return prepared
+
+    def keep_only(self, keys: set[int]) -> None:
+        for key in [key for key in self._entries if key not in keys]:
+            del self._entries[key]

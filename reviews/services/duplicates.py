@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Substr
 from django.utils import timezone
 
-from reviews.dedup import DedupRecord, PossiblePair, find_duplicates
+from reviews.dedup import DedupRecord, DedupResult, PossiblePair, PreparedCache, find_duplicates
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, SourceRecord
 from reviews.parsers import ParsedRecord
 from reviews.services.audit import audit_record
@@ -46,31 +45,51 @@ class ImportPlan:
 
 
 def dedup_records_for_review(review: Review) -> tuple[list[DedupRecord], dict[int, int]]:
+    # Abstracts are left out: the detector does not match on them, and they are most of the bytes.
     rows = (
         SourceRecord.objects.filter(review=review)
-        .annotate(abstract_start=Substr("abstract", 1, 600))
-        .values_list("id", "record_id", "authors", "abstract_start", *_DEDUP_FIELDS)
+        .values_list("id", "record_id", "authors", *_DEDUP_FIELDS)
         .iterator(chunk_size=5000)
     )
     records, record_of = [], {}
-    for source_id, record_id, authors, abstract, *values in rows:
+    for source_id, record_id, authors, *values in rows:
         record_of[source_id] = record_id
         records.append(
             DedupRecord(
-                key=source_id,
-                authors=tuple(authors or ()),
-                abstract=abstract or "",
-                **dict(zip(_DEDUP_FIELDS, values, strict=True)),
+                key=source_id, authors=tuple(authors or ()), **dict(zip(_DEDUP_FIELDS, values, strict=True))
             )
         )
     return records, record_of
+
+
+class _ReviewCache:
+    """The detector's normalised records of the review imported last, kept in this process.
+
+    Imports into one review usually come one after another through the same worker, and most of an
+    import's deduplication time would otherwise go on normalising records already imported.
+    """
+
+    review_id: int | None = None
+    cache: PreparedCache | None = None
+
+    @classmethod
+    def for_review(cls, review: Review) -> PreparedCache:
+        if cls.review_id != review.pk or cls.cache is None:
+            cls.review_id, cls.cache = review.pk, PreparedCache()
+        return cls.cache
+
+
+def dedup_find(review: Review, records: list[DedupRecord], **links) -> DedupResult:
+    cache = _ReviewCache.for_review(review)
+    result = find_duplicates(records, cache=cache, **links)
+    cache.keep_only({record.key for record in records if record.key > 0})
+    return result
 
 
 def _parsed_dedup_record(parsed: ParsedRecord) -> DedupRecord:
     return DedupRecord(
         key=_new_key(parsed.position),
         authors=tuple(parsed.authors),
-        abstract=parsed.abstract[:600],
         **{name: getattr(parsed, name) for name in _DEDUP_FIELDS},
     )
 
@@ -99,16 +118,18 @@ def duplicates_plan_for_import(
 ) -> ImportPlan:
     existing, record_of = dedup_records_for_review(review)
     new_records = [_parsed_dedup_record(record) for record in parsed]
-    result = find_duplicates(
+    result = dedup_find(
+        review,
         existing + new_records,
         cannot_link=dedup_cannot_links(review),
         must_link=dedup_must_links(record_of),
         only_involving={record.key for record in new_records},
     )
     plan = ImportPlan()
+    screened = _screened_among_merges(result.groups, record_of)
     for group in result.groups:
-        _plan_group(plan, group, record_of)
-    plan.possible_pairs = _one_pair_per_record_pair(plan, result.possible_pairs, record_of)
+        _plan_group(plan, group, record_of, screened)
+    plan.possible_pairs = _one_pair_per_record_pair(plan, plan.possible_pairs + result.possible_pairs, record_of)
     return plan
 
 
@@ -130,18 +151,43 @@ def _one_pair_per_record_pair(
     return list(best.values())
 
 
-def _plan_group(plan: ImportPlan, group: list[int], record_of: dict[int, int]) -> None:
+def _screened_among_merges(groups: list[list[int]], record_of: dict[int, int]) -> set[int]:
+    """Existing records that screening has reached, among groups that would join two existing records."""
+    from screening.selectors import screening_records_started
+
+    candidates = set()
+    for group in groups:
+        existing = {record_of[key] for key in group if key > 0}
+        if len(existing) > 1:
+            candidates |= existing
+    return screening_records_started(record_ids=candidates) if candidates else set()
+
+
+def _plan_group(plan: ImportPlan, group: list[int], record_of: dict[int, int], screened: set[int]) -> None:
     existing_records = sorted({record_of[key] for key in group if key > 0})
     new_positions = sorted(-key for key in group if key < 0)
     if not new_positions:
         return
-    # The oldest record wins: it may already carry screening decisions.
-    target = ("record", existing_records[0]) if existing_records else ("new", new_positions[0])
+    # The oldest screened record wins, else the oldest: decisions already made stay with the study.
+    screened_here = [record_id for record_id in existing_records if record_id in screened]
+    target_id = (screened_here or existing_records or [None])[0]
+    target = ("record", target_id) if target_id is not None else ("new", new_positions[0])
     for position in new_positions:
         plan.targets[position] = target
-    plan.absorbed_existing.extend((record_id, existing_records[0]) for record_id in existing_records[1:])
+    for record_id in existing_records:
+        if record_id == target_id:
+            continue
+        if record_id in screened:
+            # Two records that both carry decisions are not merged behind anyone's back.
+            keys = [key for key in group if key > 0]
+            a = next(key for key in keys if record_of[key] == target_id)
+            b = next(key for key in keys if record_of[key] == record_id)
+            plan.possible_pairs.append(PossiblePair(a=a, b=b, score=1.0, reasons=["both records already screened"]))
+            continue
+        plan.absorbed_existing.append((record_id, target_id))
+        plan.auto_merged += 1
     plan.groups.append(group)
-    plan.auto_merged += len(existing_records) + len(new_positions) - 1
+    plan.auto_merged += len(new_positions) - (0 if existing_records else 1)
 
 
 # --- People's decisions ----------------------------------------------------------------------------

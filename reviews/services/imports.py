@@ -22,6 +22,7 @@ from reviews.services.audit import audit_record
 from reviews.services.duplicates import duplicates_plan_for_import
 from reviews.services.record_writer import records_write
 from reviews.services.reviews import ReviewRuleError
+from screening.services import screening_records_enter
 
 logger = logging.getLogger(__name__)
 
@@ -217,47 +218,72 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
     return ImportBatch.objects.get(pk=batch_id)
 
 
+class _Stopwatch:
+    """Seconds per phase of the job, kept on the batch."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.timings[phase] = round(now - self._last, 3)
+        self._last = now
+
+
 def _import_batch_run_locked(batch_id: int, started: float) -> None:
     with transaction.atomic():
         # Lock the batch: a second delivery of the same job waits here, then finds it done.
         batch = ImportBatch.objects.select_for_update().select_related("review").get(pk=batch_id)
         if batch.status != ImportBatch.Status.PENDING:
             return
+        watch = _Stopwatch()
         import_progress_set(batch_id, "reading")
         with batch.file.open("rb") as stored:
             data = stored.read()
+        watch.lap("read")
         result = parse_export(data, filename=batch.original_filename, format=batch.requested_format or None)
         del data
-        import_progress_set(batch_id, "parsed", len(result.records), len(result.records))
+        watch.lap("parse")
+        total = len(result.records)
+        import_progress_set(batch_id, "finding duplicates", total, total)
         plan = duplicates_plan_for_import(review=batch.review, batch=batch, parsed=result.records)
-        import_progress_set(batch_id, "writing", 0, len(result.records))
-        records_write(
+        watch.lap("deduplicate")
+        import_progress_set(batch_id, "writing", 0, total)
+        new_records = records_write(
             batch=batch,
             parsed=result.records,
             plan=plan,
-            progress=lambda done: import_progress_set(batch_id, "writing", done, len(result.records)),
+            progress=lambda done: import_progress_set(batch_id, "writing", done, total),
         )
-        batch.status = ImportBatch.Status.DONE
-        batch.format = result.format
-        batch.encoding = result.encoding
-        batch.warnings = result.warnings[:50]
-        batch.records_count = len(result.records)
-        batch.auto_merged = plan.auto_merged
-        batch.possible_duplicates = len(plan.possible_pairs)
-        batch.seconds = round(time.monotonic() - started, 2)
-        batch.finished_at = timezone.now()
-        batch.error = ""
-        batch.save()
-        audit_record(
-            actor=batch.created_by,
-            review=batch.review,
-            action="import.done",
-            target=batch,
-            after={
-                "format": batch.format,
-                "records": batch.records_count,
-                "auto_merged": batch.auto_merged,
-                "possible_duplicates": batch.possible_duplicates,
-            },
-        )
+        screening_records_enter(review=batch.review, record_ids=new_records)
+        watch.lap("write")
+        _import_batch_finish(batch, result, plan, started, watch.timings)
     import_progress_set(batch_id, "done", batch.records_count, batch.records_count)
+
+
+def _import_batch_finish(batch: ImportBatch, result, plan, started: float, timings: dict) -> None:
+    batch.status = ImportBatch.Status.DONE
+    batch.format = result.format
+    batch.encoding = result.encoding
+    batch.warnings = result.warnings[:50]
+    batch.records_count = len(result.records)
+    batch.auto_merged = plan.auto_merged
+    batch.possible_duplicates = len(plan.possible_pairs)
+    batch.seconds = round(time.monotonic() - started, 2)
+    batch.timings = timings
+    batch.finished_at = timezone.now()
+    batch.error = ""
+    batch.save()
+    audit_record(
+        actor=batch.created_by,
+        review=batch.review,
+        action="import.done",
+        target=batch,
+        after={
+            "format": batch.format,
+            "records": batch.records_count,
+            "auto_merged": batch.auto_merged,
+            "possible_duplicates": batch.possible_duplicates,
+        },
+    )

@@ -7,7 +7,6 @@ has somewhere to send it back to.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,10 +17,10 @@ from django.utils import timezone
 
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, SourceRecord
 from reviews.parsers import ParsedRecord
+from reviews.services.bulk import bulk_insert
 from reviews.services.display import DISPLAY_FIELDS, completeness, records_refresh_display, search_text
 from reviews.services.duplicates import ImportPlan
 
-CHUNK = 2000
 _MAX_LENGTHS = {
     "volume": 60,
     "issue": 60,
@@ -32,17 +31,15 @@ _MAX_LENGTHS = {
     "publication_type": 120,
     "source_record_id": 255,
 }
-_JSON_FIELDS = {"authors", "keywords", "urls", "raw"}
 
 
 def _clean(value: Any) -> Any:
-    # PostgreSQL text and jsonb cannot hold NUL characters; some exports contain them.
+    # PostgreSQL text and jsonb cannot hold NUL characters. The readers refuse files with them, so
+    # this is a last guard, kept cheap: most values are returned as they are.
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, list):
         return [_clean(item) for item in value]
-    if isinstance(value, dict):
-        return {_clean(key): _clean(item) for key, item in value.items()}
     return value
 
 
@@ -73,7 +70,8 @@ def _allocate_ids(model, count: int) -> list[int]:
 
 def records_write(
     *, batch: ImportBatch, parsed: Sequence[ParsedRecord], plan: ImportPlan, progress: Callable[[int], None]
-) -> None:
+) -> list[int]:
+    """Write the batch's records; returns the ids of the new study records (not merged into others)."""
     fields = [_fields(record) for record in parsed]
     record_ids = _allocate_ids(Record, len(parsed))
     source_ids = _allocate_ids(SourceRecord, len(parsed))
@@ -89,14 +87,15 @@ def records_write(
         _source_row(batch, source_ids[i], parsed[i], fields[i], target_of[i], record_ids[i])
         for i in range(len(parsed))
     ]
-    _insert(Record, record_rows, progress=lambda done: progress(done // 2))
-    _insert(SourceRecord, source_rows, progress=lambda done: progress(len(parsed) // 2 + done // 2))
+    bulk_insert(Record, record_rows, progress=lambda done: progress(done // 2))
+    bulk_insert(SourceRecord, source_rows, progress=lambda done: progress(len(parsed) // 2 + done // 2))
     existing_moves = _absorb_existing(plan)
     _write_merges(batch, plan, index_of, record_ids, source_ids, target_of, existing_moves)
     _write_possible_pairs(batch, plan, index_of, source_ids)
     new_ids = set(record_ids)
     existing_targets = {target for target in target_of if target not in new_ids}
     records_refresh_display(record_ids=existing_targets)
+    return [record_id for record_id, target in zip(record_ids, target_of, strict=True) if record_id == target]
 
 
 def _targets(plan: ImportPlan, parsed, index_of, record_ids) -> list[int]:
@@ -144,33 +143,9 @@ def _source_row(batch, source_id: int, parsed: ParsedRecord, values: dict, targe
         "record_id": target,
         "home_record_id": home,
         "source_record_id": _clean(parsed.source_record_id)[:255],
-        "raw": _clean(parsed.raw),
+        "raw": parsed.raw,
         **values,
     }
-
-
-def _insert(model, rows: list[dict], *, progress: Callable[[int], None]) -> None:
-    if not rows:
-        return
-    columns = list(rows[0])
-    if connection.vendor == "postgresql":
-        _copy(model, columns, rows, progress)
-        return
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        model.objects.bulk_create([model(**row) for row in chunk], batch_size=500)
-        progress(start + len(chunk))
-
-
-def _copy(model, columns: list[str], rows: list[dict], progress: Callable[[int], None]) -> None:
-    # The row keys are the columns' own names (attnames such as review_id), so COPY takes them as they are.
-    statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for number, row in enumerate(rows, start=1):
-            copy.write_row([json.dumps(row[name]) if name in _JSON_FIELDS else row[name] for name in columns])
-            if number % CHUNK == 0:
-                progress(number)
-    progress(len(rows))
 
 
 def _absorb_existing(plan: ImportPlan) -> dict[int, list[dict]]:

@@ -6,12 +6,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
-from reviews.dedup import find_duplicates
 from reviews.models import ImportBatch, Merge, Record, SourceRecord
 from reviews.services.audit import audit_record
 from reviews.services.display import DISPLAY_FIELDS, records_refresh_display, search_text
 from reviews.services.duplicates import (
     dedup_cannot_links,
+    dedup_find,
     dedup_must_links,
     dedup_records_for_review,
     records_merge,
@@ -137,7 +137,8 @@ def _regroup(review, source_ids: list[int]) -> None:
     if not source_ids:
         return
     dedup_records, record_of = dedup_records_for_review(review)
-    result = find_duplicates(
+    result = dedup_find(
+        review,
         dedup_records,
         cannot_link=dedup_cannot_links(review),
         must_link=dedup_must_links(record_of),

@@ -48,3 +48,16 @@ def test_the_admin_offers_no_way_to_edit_history(admin_client, review):
     )
     assert admin_client.get("/admin/reviews/auditevent/add/").status_code == 403
     assert AuditEvent.objects.get(pk=event.pk).action == event.action
+
+
+def test_membership_changes_in_the_admin_are_audited(admin_client, review, reviewer):
+    from reviews.models import Membership
+
+    membership = Membership.objects.get(review=review, user=reviewer)
+    response = admin_client.post(
+        f"/admin/reviews/membership/{membership.pk}/change/",
+        {"review": review.pk, "user": reviewer.pk, "is_reviewer": "on", "is_lead": "on"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="admin.change")
+    assert event.object_id == str(membership.pk) and "is_lead" in event.after["changed"]

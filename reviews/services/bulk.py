@@ -1,0 +1,45 @@
+"""Inserting many rows at once: PostgreSQL COPY where it runs, batched inserts elsewhere."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, models
+
+CHUNK = 2000
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value)
+    # jsonb cannot hold NUL characters; the readers refuse them, this is the last guard.
+    return text.replace("\\u0000", "") if "\\u0000" in text else text
+
+
+def bulk_insert(
+    model: type[models.Model], rows: list[dict], *, progress: Callable[[int], None] = lambda done: None
+) -> None:
+    """Insert rows given as {column attname: value}; every row has the same keys."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    if connection.vendor == "postgresql":
+        _copy(model, columns, rows, progress)
+        return
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        model.objects.bulk_create([model(**row) for row in chunk], batch_size=500)
+        progress(start + len(chunk))
+
+
+def _copy(model: type[models.Model], columns: list[str], rows: list[dict], progress: Callable[[int], None]) -> None:
+    json_columns = {field.attname for field in model._meta.concrete_fields if isinstance(field, models.JSONField)}
+    # The row keys are the columns' own names (attnames such as review_id), so COPY takes them as they are.
+    statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for number, row in enumerate(rows, start=1):
+            copy.write_row([_json(row[name]) if name in json_columns else row[name] for name in columns])
+            if number % CHUNK == 0:
+                progress(number)
+    progress(len(rows))

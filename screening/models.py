@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from reviews.models import Record, Review
+
+
+class Stage(models.TextChoices):
+    TITLE_ABSTRACT = "title_abstract", "Title and abstract"
+    FULL_TEXT = "full_text", "Full text"
+
+
+class Choice(models.TextChoices):
+    INCLUDE = "include", "Include"
+    MAYBE = "maybe", "Maybe"
+    EXCLUDE = "exclude", "Exclude"
+
+
+class RecordStage(models.Model):
+    """Where one record stands at one stage. Its row is the lock two reviewers deciding at once share."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To screen"
+        CONFLICT = "conflict", "Conflict"
+        INCLUDED = "included", "Included"
+        EXCLUDED = "excluded", "Excluded"
+        NOT_RETRIEVABLE = "not_retrievable", "Not retrievable"
+
+    SETTLED = (Status.INCLUDED, Status.EXCLUDED, Status.NOT_RETRIEVABLE)
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    # A stable pseudo-random position per review: every reviewer meets the records in one fair order.
+    order_key = models.BigIntegerField()
+    # Relevance ranking (a later feature) fills this; the queue orders by it first when present.
+    rank = models.FloatField(null=True, blank=True)
+    decision_count = models.PositiveSmallIntegerField(default=0)
+    exclusion_reason = models.CharField(max_length=200, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "stage"], name="record_stage_once")]
+        indexes = [models.Index(fields=["review", "stage", "status", "order_key"], name="record_stage_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.stage}: {self.status}"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in self.SETTLED
+
+
+class Decision(models.Model):
+    """One reviewer's decision on one record at one stage; changed in place until the record locks."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="screening_decisions")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10, choices=Choice.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "stage", "reviewer"], name="decision_once_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage="full_text", choice="maybe"), name="decision_no_maybe_at_full_text"
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "stage", "reviewer"], name="decision_by_reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} {self.choice} {self.record_id} ({self.stage})"
+
+
+def _fulltext_upload_path(full_text: FullText, filename: str) -> str:
+    import uuid
+
+    return f"fulltexts/{full_text.review_id}/{uuid.uuid4().hex}.pdf"
+
+
+class FullText(models.Model):
+    """The full text of a record: a PDF, or a note that it could not be retrieved (counted in PRISMA)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="full_text")
+    file = models.FileField(upload_to=_fulltext_upload_path, max_length=300, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    is_not_retrievable = models.BooleanField(default=False)
+    not_retrievable_note = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.original_filename or ("not retrievable" if self.is_not_retrievable else "no file")
