@@ -20,6 +20,9 @@ from reviews.services.reviews import ReviewRuleError
 
 PAIR_ALREADY_DECIDED = "Someone already decided this pair ({status}); nothing was changed."
 MERGE_ALREADY_UNDONE = "This merge was already undone."
+MERGE_BOTH_SCREENED = (
+    "Both records already have screening decisions, so they cannot be merged; remove the one screened in error."
+)
 MERGE_CHANGED_SINCE = "Records of this merge were merged again since; undo the later merge first."
 
 _DEDUP_FIELDS = ("title", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "publication_type")
@@ -212,6 +215,16 @@ def _pair_decide(pair: DuplicatePair, *, actor: AbstractBaseUser, status: str) -
     pair.save(update_fields=["status", "decided_by", "decided_at"])
 
 
+def _merge_order(records: list[Record]) -> list[Record]:
+    """Target first: the screened record if one is, else the oldest. Two screened records stay apart."""
+    from screening.selectors import screening_records_started
+
+    screened = screening_records_started(record_ids={record.pk for record in records})
+    if len(screened) > 1:
+        raise ReviewRuleError(MERGE_BOTH_SCREENED)
+    return sorted(records, key=lambda record: (record.pk not in screened, record.pk))
+
+
 def _pairs_between(pair: DuplicatePair) -> QuerySet[DuplicatePair]:
     record_a, record_b = pair.source_a.record_id, pair.source_b.record_id
     return DuplicatePair.objects.filter(review=pair.review, status=DuplicatePair.Status.OPEN).filter(
@@ -231,7 +244,7 @@ def duplicate_pair_mark_same(*, actor: AbstractBaseUser, pair: DuplicatePair) ->
     records = Record.objects.select_for_update().filter(
         pk__in=[pair.source_a.record_id, pair.source_b.record_id]
     )
-    records = sorted(records, key=lambda record: record.pk)
+    records = _merge_order(list(records))
     merge = None
     if len(records) == 2:
         merge = records_merge(actor=actor, target=records[0], absorbed=records[1:], kind=Merge.Kind.MANUAL)
