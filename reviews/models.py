@@ -34,7 +34,8 @@ class Review(models.Model):
         help_text="How many reviewers decide each record at each stage.",
     )
     lead_may_screen = models.BooleanField(
-        default=False, help_text="Let a lead also be one of the deciding reviewers (the lead sees every decision)."
+        default=False,
+        help_text="Let a lead also be one of the deciding reviewers (the lead sees every decision).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -327,7 +328,7 @@ class Merge(models.Model):
 
     class Kind(models.TextChoices):
         AUTOMATIC = "auto", "Automatic"
-        MANUAL = "manual", "By a person"
+        MANUAL = "manual", "Manual"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="merges")
     target = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="merges")

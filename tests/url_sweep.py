@@ -31,6 +31,11 @@ def _slug(review):
     return review.slug
 
 
+@sweep_argument("stage_slug")
+def _stage_slug(review):
+    return "title-abstract"
+
+
 @sweep_argument("membership_id")
 def _membership_id(review):
     return review.memberships.order_by("pk").first().pk

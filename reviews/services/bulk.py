@@ -33,8 +33,12 @@ def bulk_insert(
         progress(start + len(chunk))
 
 
-def _copy(model: type[models.Model], columns: list[str], rows: list[dict], progress: Callable[[int], None]) -> None:
-    json_columns = {field.attname for field in model._meta.concrete_fields if isinstance(field, models.JSONField)}
+def _copy(
+    model: type[models.Model], columns: list[str], rows: list[dict], progress: Callable[[int], None]
+) -> None:
+    json_columns = {
+        field.attname for field in model._meta.concrete_fields if isinstance(field, models.JSONField)
+    }
     # The row keys are the columns' own names (attnames such as review_id), so COPY takes them as they are.
     statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:

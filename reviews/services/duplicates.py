@@ -20,9 +20,7 @@ from reviews.services.reviews import ReviewRuleError
 
 PAIR_ALREADY_DECIDED = "Someone already decided this pair ({status}); nothing was changed."
 MERGE_ALREADY_UNDONE = "This merge was already undone."
-MERGE_BOTH_SCREENED = (
-    "Both records already have screening decisions, so they cannot be merged; remove the one screened in error."
-)
+MERGE_BOTH_SCREENED = "Both records already have screening decisions, so they cannot be merged; remove the one screened in error."
 MERGE_CHANGED_SINCE = "Records of this merge were merged again since; undo the later merge first."
 
 _DEDUP_FIELDS = ("title", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "publication_type")
@@ -132,7 +130,9 @@ def duplicates_plan_for_import(
     screened = _screened_among_merges(result.groups, record_of)
     for group in result.groups:
         _plan_group(plan, group, record_of, screened)
-    plan.possible_pairs = _one_pair_per_record_pair(plan, plan.possible_pairs + result.possible_pairs, record_of)
+    plan.possible_pairs = _one_pair_per_record_pair(
+        plan, plan.possible_pairs + result.possible_pairs, record_of
+    )
     return plan
 
 
@@ -185,7 +185,9 @@ def _plan_group(plan: ImportPlan, group: list[int], record_of: dict[int, int], s
             keys = [key for key in group if key > 0]
             a = next(key for key in keys if record_of[key] == target_id)
             b = next(key for key in keys if record_of[key] == record_id)
-            plan.possible_pairs.append(PossiblePair(a=a, b=b, score=1.0, reasons=["both records already screened"]))
+            plan.possible_pairs.append(
+                PossiblePair(a=a, b=b, score=1.0, reasons=["both records already screened"])
+            )
             continue
         plan.absorbed_existing.append((record_id, target_id))
         plan.auto_merged += 1

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reviews import selectors
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
+from reviews.dedup import normalise_title
 from reviews.models import DuplicatePair, Role
 from reviews.services import duplicates as duplicate_services
 from reviews.services.reviews import ReviewRuleError
@@ -35,14 +36,9 @@ def _comparison(pair: DuplicatePair) -> list[dict]:
         if name == "authors":
             left, right = "; ".join(left), "; ".join(right)
         left, right = left or "", right or ""
-        rows.append(
-            {
-                "label": label,
-                "a": left,
-                "b": right,
-                "differs": str(left).strip().lower() != str(right).strip().lower(),
-            }
-        )
+        # Case and punctuation are noise, and a field missing on one side is no disagreement.
+        differs = bool(left and right) and normalise_title(str(left)) != normalise_title(str(right))
+        rows.append({"label": label, "a": left, "b": right, "differs": differs})
     return rows
 
 

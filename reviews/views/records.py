@@ -5,9 +5,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from reviews import selectors
-from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
+from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
 from reviews.forms import RecordEditForm, RecordRemoveForm
 from reviews.models import Merge, Record, Role
 from reviews.services import duplicates as duplicate_services
@@ -18,6 +19,7 @@ RECORDS_PER_PAGE = 50
 
 
 @require_http_methods(["GET"])
+@vary_on_headers("HX-Request")
 @review_member_required()
 def record_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
@@ -40,11 +42,7 @@ def record_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
         "statuses": selectors.RECORD_STATUSES,
         "source_names": selectors.import_source_names(review=access.review),
     }
-    template = (
-        "reviews/records.html#results"
-        if request.htmx and not request.htmx.boosted
-        else "reviews/records.html"
-    )
+    template = "reviews/records.html#results" if wants_fragment(request) else "reviews/records.html"
     return render(request, template, context)
 
 

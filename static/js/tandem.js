@@ -19,3 +19,18 @@ document.addEventListener("submit", function (event) {
 
 document.addEventListener("DOMContentLoaded", function () { tandemDrawBars(document); });
 document.addEventListener("htmx:afterSwap", function (event) { tandemDrawBars(event.target.parentNode || document); });
+
+// Screening keys: i include, m maybe, e exclude, u undo, n note. Never while typing in a field.
+document.addEventListener("keydown", function (event) {
+  var panel = document.querySelector("[data-screening]");
+  if (!panel || event.ctrlKey || event.metaKey || event.altKey) { return; }
+  var target = event.target;
+  if (target.matches("input, textarea, select, [contenteditable]")) {
+    if (event.key === "Escape") { target.blur(); }
+    return;
+  }
+  var control = panel.querySelector('[data-key="' + event.key.toLowerCase() + '"]');
+  if (!control) { return; }
+  event.preventDefault();
+  if (control.matches("textarea, input")) { control.focus(); } else { control.click(); }
+});

@@ -231,7 +231,8 @@ def test_a_lead_decides_a_possible_duplicate_in_place(live_server, page):
     assert response.request.headers.get("hx-request") == "true"
 
     # The card was swapped for the decision; the page itself was not reloaded.
-    expect(card).to_have_text("Same study.")
+    expect(card).to_contain_text("Same study.")
+    expect(card.get_by_role("link", name="Open the record")).to_be_visible()
     expect(card.get_by_role("button")).to_have_count(0)
     _assert_not_reloaded(page)
     expect(page).to_have_url(f"{live_server.url}/r/{review.slug}/duplicates/")
@@ -282,13 +283,7 @@ def test_a_reviewer_sees_the_imports_but_cannot_upload_or_check_duplicates(live_
     assert response is not None and response.status == 403
 
 
-# --- Known bug, kept as strict xfails: they start failing (XPASS) the day it is fixed; then drop the marks.
-# records.record_list answers any HX-Request with the bare #results fragment: also htmx's history-restore
-# request, and without "Vary: HX-Request", so the browser's cache hands the fragment back on "Back".
-BACK_BUTTON_BUG = (
-    "reviews/views/records.py record_list returns the #results fragment for htmx history restores "
-    "and does not vary on HX-Request"
-)
+# --- The browser's Back button: htmx restores history with HX-Request set, and the page varies on it.
 
 
 def _records_page_searched(live_server, page: Page) -> Locator:
@@ -306,7 +301,7 @@ def _records_page_searched(live_server, page: Page) -> Locator:
     return search
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BACK_BUTTON_BUG)
+
 def test_back_after_two_filters_restores_the_whole_records_page(live_server, page):
     search = _records_page_searched(live_server, page)
     with page.expect_response(re.compile(r"source=PubMed")):
@@ -320,7 +315,7 @@ def test_back_after_two_filters_restores_the_whole_records_page(live_server, pag
     expect(search).to_have_value("physical activity")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BACK_BUTTON_BUG)
+
 def test_back_from_a_record_returns_to_the_whole_records_page(live_server, page):
     search = _records_page_searched(live_server, page)
     page.get_by_role("link", name=SHARED_TITLE).click()

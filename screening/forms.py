@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django import forms
+
+from screening.models import Choice
+
+
+class DecisionForm(forms.Form):
+    choice = forms.ChoiceField(choices=Choice.choices)
+    reason = forms.CharField(required=False, max_length=200)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class ResolveForm(forms.Form):
+    choice = forms.ChoiceField(choices=[("include", "Include"), ("exclude", "Exclude")])
+    reason = forms.CharField(required=False, max_length=200)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class FullTextUploadForm(forms.Form):
+    file = forms.FileField(label="Full text (PDF)")
+
+
+class NotRetrievableForm(forms.Form):
+    note = forms.CharField(required=False, max_length=300, label="What was tried")

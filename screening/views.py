@@ -1,0 +1,293 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
+from reviews.models import Role
+from reviews.services.reviews import ReviewRuleError
+from screening import selectors, services
+from screening.forms import DecisionForm, FullTextUploadForm, NotRetrievableForm, ResolveForm
+from screening.highlight import highlight_keywords
+from screening.models import RecordStage, Stage
+
+STAGE_SLUGS = {Stage.TITLE_ABSTRACT: "title-abstract", Stage.FULL_TEXT: "full-text"}
+
+
+def _stage(stage_slug: str) -> str:
+    stage = selectors.stage_from_slug(stage_slug)
+    if stage is None:
+        raise Http404("No such stage.")
+    return stage
+
+
+def _check_screener(request, access: ReviewAccess) -> None:
+    if not access.is_reviewer or (access.is_lead and not access.review.lead_may_screen):
+        forbid(request, "Only the review's reviewers screen records (leads resolve conflicts instead).")
+
+
+def _record_url(access: ReviewAccess, stage: str, record_id: int) -> str:
+    return reverse("screening:record", args=[access.review.slug, STAGE_SLUGS[stage], record_id])
+
+
+def _panel_context(
+    request, access: ReviewAccess, stage: str, record_stage: RecordStage | None, **extra
+) -> dict:
+    review = access.review
+    context = {
+        "access": access,
+        "review": review,
+        "stage": stage,
+        "stage_slug": STAGE_SLUGS[stage],
+        "stage_label": Stage(stage).label,
+        "record_stage": record_stage,
+        "progress": selectors.screening_progress(review=review, reviewer=request.user, stage=stage),
+        "form_error": "",
+        **extra,
+    }
+    if record_stage is not None:
+        record = record_stage.record
+        keywords = {"include": review.include_keywords, "exclude": review.exclude_keywords}
+        context.update(
+            record=record,
+            title_html=highlight_keywords(record.title, **keywords),
+            abstract_html=highlight_keywords(record.abstract, **keywords),
+            keywords_html=[highlight_keywords(keyword, **keywords) for keyword in record.keywords],
+            sources=sorted({source.batch.source_name for source in record.sources.select_related("batch")}),
+            my_decision=selectors.screening_my_decision(record_stage=record_stage, reviewer=request.user),
+            full_text=selectors.full_text_for(record_id=record.pk) if stage == Stage.FULL_TEXT else None,
+        )
+    return context
+
+
+@require_http_methods(["GET"])
+@review_member_required(Role.REVIEWER)
+def screen_next(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str) -> HttpResponse:
+    stage = _stage(stage_slug)
+    _check_screener(request, access)
+    record_stage = selectors.screening_next(review=access.review, reviewer=request.user, stage=stage)
+    if record_stage is not None:
+        return redirect(_record_url(access, stage, record_stage.record_id))
+    return render(request, "screening/screen.html", _panel_context(request, access, stage, None))
+
+
+@require_http_methods(["GET"])
+@vary_on_headers("HX-Request")
+@review_member_required(Role.REVIEWER)
+def screen_record(
+    request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int
+) -> HttpResponse:
+    stage = _stage(stage_slug)
+    _check_screener(request, access)
+    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
+    if record_stage is None:
+        raise Http404("This record is not at this stage.")
+    template = "screening/screen.html#screen-panel" if wants_fragment(request) else "screening/screen.html"
+    return render(request, template, _panel_context(request, access, stage, record_stage))
+
+
+def _render_next(
+    request, access: ReviewAccess, stage: str, *, previous: int | None, error: str = ""
+) -> HttpResponse:
+    record_stage = selectors.screening_next(review=access.review, reviewer=request.user, stage=stage)
+    context = _panel_context(request, access, stage, record_stage, previous=previous)
+    url = (
+        _record_url(access, stage, record_stage.record_id)
+        if record_stage
+        else reverse("screening:next", args=[access.review.slug, STAGE_SLUGS[stage]])
+    )
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(url)
+    # The next record replaces this one in place; the address follows, so back and reload still work.
+    return push_url(render(request, "screening/screen.html#screen-panel", context), url)
+
+
+@require_POST
+@review_member_required(Role.REVIEWER)
+def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int) -> HttpResponse:
+    stage = _stage(stage_slug)
+    _check_screener(request, access)
+    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
+    if record_stage is None:
+        raise Http404("This record is not at this stage.")
+    form = DecisionForm(request.POST)
+    error = "Choose Include, Maybe or Exclude." if not form.is_valid() else ""
+    if not error:
+        try:
+            services.screening_decision_record(
+                review=access.review,
+                record=record_stage.record,
+                reviewer=request.user,
+                stage=stage,
+                **form.cleaned_data,
+            )
+        except ReviewRuleError as rule_error:
+            error = str(rule_error)
+    if error:
+        context = _panel_context(request, access, stage, record_stage, form_error=error)
+        template = "screening/screen.html#screen-panel" if request.htmx else "screening/screen.html"
+        return render(request, template, context, status=422 if not request.htmx else 200)
+    return _render_next(request, access, stage, previous=record_stage.record_id)
+
+
+@require_POST
+@review_member_required(Role.REVIEWER)
+def undo(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int) -> HttpResponse:
+    stage = _stage(stage_slug)
+    _check_screener(request, access)
+    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
+    if record_stage is None:
+        raise Http404("This record is not at this stage.")
+    error = ""
+    try:
+        services.screening_decision_undo(
+            review=access.review, record=record_stage.record, reviewer=request.user, stage=stage
+        )
+    except ReviewRuleError as rule_error:
+        error = str(rule_error)
+    record_stage.refresh_from_db()
+    url = _record_url(access, stage, record_id)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(url)
+    context = _panel_context(request, access, stage, record_stage, form_error=error)
+    return push_url(render(request, "screening/screen.html#screen-panel", context), url)
+
+
+# --- Full texts ----------------------------------------------------------------------------------
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next", "")
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else ""
+
+
+def _full_text_stage(access: ReviewAccess, record_id: int) -> RecordStage:
+    record_stage = selectors.screening_record_stage(
+        review=access.review, record_id=record_id, stage=Stage.FULL_TEXT
+    )
+    if record_stage is None:
+        raise Http404("This record is not at the full-text stage.")
+    return record_stage
+
+
+@require_POST
+@review_member_required()
+def full_text_upload(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
+    record_stage = _full_text_stage(access, record_id)
+    form = FullTextUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a PDF file to upload.")
+    else:
+        try:
+            services.full_text_upload(
+                review=access.review,
+                record=record_stage.record,
+                actor=request.user,
+                uploaded=form.cleaned_data["file"],
+            )
+        except ReviewRuleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Full text uploaded.")
+    return redirect(_safe_next(request) or _record_url(access, Stage.FULL_TEXT, record_id))
+
+
+@require_POST
+@review_member_required()
+def full_text_not_retrievable(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
+    record_stage = _full_text_stage(access, record_id)
+    form = NotRetrievableForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.full_text_mark_not_retrievable(
+            review=access.review, record=record_stage.record, actor=request.user, note=note
+        )
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Marked as not retrievable; it counts as such in the PRISMA flow.")
+    return redirect(_safe_next(request) or _record_url(access, Stage.FULL_TEXT, record_id))
+
+
+@require_http_methods(["GET"])
+@review_member_required()
+@xframe_options_sameorigin
+def full_text_file(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
+    full_text = selectors.full_text_for(record_id=record_id)
+    if full_text is None or full_text.review_id != access.review.pk or not full_text.file:
+        raise Http404("No full text for this record.")
+    as_attachment = request.GET.get("download") == "1"
+    response = FileResponse(
+        full_text.file.open("rb"),
+        as_attachment=as_attachment,
+        filename=full_text.original_filename or f"record-{record_id}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The lead's view ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@review_member_required(Role.LEAD)
+def conflict_list(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str) -> HttpResponse:
+    stage = _stage(stage_slug)
+    conflicts = list(selectors.screening_conflicts(review=access.review, stage=stage)[:200])
+    decisions = selectors.screening_decisions_for(record_stages=conflicts)
+    items = [{"record_stage": conflict, "decisions": decisions[conflict.record_id]} for conflict in conflicts]
+    context = {
+        "access": access,
+        "review": access.review,
+        "stage": stage,
+        "stage_slug": stage_slug,
+        "stage_label": Stage(stage).label,
+        "items": items,
+        "total": selectors.screening_conflicts(review=access.review, stage=stage).count(),
+    }
+    return render(request, "screening/conflicts.html", context)
+
+
+@require_POST
+@review_member_required(Role.LEAD)
+def resolve(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int) -> HttpResponse:
+    stage = _stage(stage_slug)
+    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
+    if record_stage is None:
+        raise Http404("This record is not at this stage.")
+    form = ResolveForm(request.POST)
+    error = "Resolve as include or as exclude." if not form.is_valid() else ""
+    if not error:
+        try:
+            record_stage = services.screening_conflict_resolve(
+                review=access.review, record_stage=record_stage, lead=request.user, **form.cleaned_data
+            )
+        except ReviewRuleError as rule_error:
+            error = str(rule_error)
+            record_stage.refresh_from_db()
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("screening:conflicts", slug=access.review.slug, stage_slug=stage_slug)
+    decisions = selectors.screening_decisions_for(record_stages=[record_stage])
+    context = {
+        "access": access,
+        "review": access.review,
+        "stage": stage,
+        "stage_slug": stage_slug,
+        "item": {"record_stage": record_stage, "decisions": decisions[record_stage.record_id]},
+        "error": error,
+    }
+    return render(request, "screening/conflicts.html#conflict-card", context)
