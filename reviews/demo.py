@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from reviews import services
-from reviews.models import Membership, Review, Role
+from reviews.models import ImportBatch, Membership, Review, Role
+from reviews.services.imports import import_batch_create, import_batch_run
 
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_FILES = (("medline.nbib", "MEDLINE (Ovid)"), ("embase.ris", "Embase (Ovid)"))
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "tandem-demo-2026"
 DEMO_PEOPLE = {
@@ -70,4 +76,16 @@ def demo_setup() -> Review:
             services.membership_add(
                 actor=users["alice"], review=review, user=users[username], roles=set(roles)
             )
+    _demo_imports(review, users["alice"])
     return review
+
+
+def _demo_imports(review: Review, owner) -> None:
+    if ImportBatch.objects.filter(review=review).exists():
+        return
+    for filename, database in DEMO_FILES:
+        upload = SimpleUploadedFile(filename, (DEMO_DATA / filename).read_bytes())
+        batch = import_batch_create(
+            actor=owner, review=review, uploaded=upload, source_name=database, enqueue=False
+        )
+        import_batch_run(batch_id=batch.pk)

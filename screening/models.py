@@ -12,6 +12,10 @@ class Stage(models.TextChoices):
     FULL_TEXT = "full_text", "Full text"
 
 
+# How stages appear in addresses.
+STAGE_SLUGS = {Stage.TITLE_ABSTRACT: "title-abstract", Stage.FULL_TEXT: "full-text"}
+
+
 class Choice(models.TextChoices):
     INCLUDE = "include", "Include"
     MAYBE = "maybe", "Maybe"

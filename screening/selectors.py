@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from reviews.models import Review
-from screening.models import Decision, FullText, RecordStage, Stage
+from screening.models import STAGE_SLUGS, Decision, FullText, RecordStage
 from screening.rules import ADVANCE, Agreement, agreement
 
 
@@ -133,4 +133,4 @@ def full_text_for(*, record_id: int) -> FullText | None:
 
 
 def stage_from_slug(slug: str) -> str | None:
-    return {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}.get(slug)
+    return {value: key for key, value in STAGE_SLUGS.items()}.get(slug)

@@ -16,9 +16,7 @@ from reviews.services.reviews import ReviewRuleError
 from screening import selectors, services
 from screening.forms import DecisionForm, FullTextUploadForm, NotRetrievableForm, ResolveForm
 from screening.highlight import highlight_keywords
-from screening.models import RecordStage, Stage
-
-STAGE_SLUGS = {Stage.TITLE_ABSTRACT: "title-abstract", Stage.FULL_TEXT: "full-text"}
+from screening.models import STAGE_SLUGS, RecordStage, Stage
 
 
 def _stage(stage_slug: str) -> str:

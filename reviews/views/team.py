@@ -10,6 +10,7 @@ from reviews import selectors, services
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.forms import MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from reviews.models import Membership, Role
+from screening.overview import screening_overview
 
 MEMBER_NOT_FOUND = "No account has the username or e-mail “{value}”. Ask an administrator to create it first."
 
@@ -48,6 +49,7 @@ def review_overview(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespo
         "access": access,
         "review": access.review,
         "stages": selectors.review_stage_counts(review=access.review),
+        "screening": screening_overview(access=access, user=request.user),
     }
     return render(request, "reviews/review_overview.html", context)
 

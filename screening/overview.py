@@ -1,0 +1,91 @@
+"""What the review overview shows of screening, and to whom.
+
+A lead (or an owner who does not screen) sees every count and the agreement between reviewers. A
+reviewer sees settled outcomes and their own progress only: conflict and awaiting counts would tell
+them, decision by decision, what the other reviewer chose.
+"""
+
+from __future__ import annotations
+
+from reviews.access import ReviewAccess
+from screening import selectors
+from screening.models import STAGE_SLUGS, Stage
+
+SEGMENTS = (
+    ("to_screen", "to screen", "seg-open"),
+    ("awaiting_second", "awaiting second reviewer", "seg-awaiting"),
+    ("conflicts", "conflicts", "seg-conflict"),
+    ("included", "included", "seg-included"),
+    ("excluded", "excluded", "seg-excluded"),
+    ("not_retrievable", "not retrievable", "seg-missing"),
+)
+
+
+def sees_unsettled(access: ReviewAccess) -> bool:
+    return access.is_lead or (access.is_owner and not access.is_reviewer)
+
+
+def _bar(counts: dict[str, int]) -> list[dict]:
+    total = sum(counts.get(key, 0) for key, _, _ in SEGMENTS) or 1
+    x, segments = 0.0, []
+    for key, label, css in SEGMENTS:
+        value = counts.get(key, 0)
+        if not value:
+            continue
+        width = 100 * value / total
+        segments.append(
+            {"label": label, "value": value, "css": css, "x": round(x, 3), "width": round(width, 3)}
+        )
+        x += width
+    return segments
+
+
+def _agreement_rows(review, stage: str) -> list[dict]:
+    rows = []
+    for (first, second), result in selectors.screening_agreement(review=review, stage=stage):
+        rows.append(
+            {
+                "reviewers": f"{first} and {second}",
+                "pairs": result.pairs,
+                "percent": result.percent,
+                "kappa": result.kappa,
+                "ac1": result.ac1,
+                # Bars on a 0–100 scale; a negative statistic draws no bar.
+                "bars": [
+                    ("agreement", result.percent or 0, f"{result.percent}%"),
+                    (
+                        "Cohen's κ",
+                        max(0, (result.kappa or 0) * 100),
+                        "—" if result.kappa is None else result.kappa,
+                    ),
+                    ("Gwet's AC1", max(0, (result.ac1 or 0) * 100), result.ac1),
+                ],
+            }
+        )
+    return rows
+
+
+def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
+    review = access.review
+    full = sees_unsettled(access)
+    stages = []
+    for stage in (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT):
+        counts = selectors.screening_stage_counts(review=review, stage=stage)
+        if not full:
+            counts = {key: counts[key] for key in ("records", "included", "excluded", "not_retrievable")}
+            counts["to_screen"] = (
+                counts["records"] - counts["included"] - counts["excluded"] - counts["not_retrievable"]
+            )
+        stage_view = {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "slug": STAGE_SLUGS[stage],
+            "counts": counts,
+            "bar": _bar(counts),
+            "full": full,
+            "agreement": _agreement_rows(review, stage) if full else [],
+        }
+        if access.is_reviewer:
+            stage_view["mine"] = selectors.screening_progress(review=review, reviewer=user, stage=stage)
+        stages.append(stage_view)
+    return stages
