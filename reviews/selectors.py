@@ -41,8 +41,18 @@ def user_find(*, username_or_email: str) -> AbstractBaseUser | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def audit_event_list_for_review(*, review: Review, limit: int = 50) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(review=review).select_related("actor")[:limit]
+# Events that say who decided what on a record that may still be open: blinded like the decisions.
+BLINDED_ACTIONS = ("screening.decide", "screening.change", "screening.undo", "screening.conflict")
+
+
+def audit_event_list_for_review(
+    *, review: Review, viewer: AbstractBaseUser | None = None, limit: int = 50
+) -> QuerySet[AuditEvent]:
+    """History, newest first. With a ``viewer`` who screens, other people's screening decisions are left out."""
+    events = AuditEvent.objects.filter(review=review)
+    if viewer is not None:
+        events = events.exclude(Q(action__in=BLINDED_ACTIONS) & ~Q(actor=viewer))
+    return events.select_related("actor")[:limit]
 
 
 def review_stage_counts(*, review: Review) -> list[dict]:

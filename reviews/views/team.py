@@ -10,7 +10,7 @@ from reviews import selectors, services
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.forms import MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from reviews.models import Membership, Role
-from screening.overview import screening_overview
+from screening.overview import screening_overview, sees_unsettled
 
 MEMBER_NOT_FOUND = "No account has the username or e-mail “{value}”. Ask an administrator to create it first."
 
@@ -135,7 +135,8 @@ def member_remove(request: HtmxHttpRequest, access: ReviewAccess, membership_id:
 @require_http_methods(["GET"])
 @review_member_required(Role.OWNER, Role.LEAD)
 def audit_log(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    events = selectors.audit_event_list_for_review(review=access.review, limit=200)
+    viewer = None if sees_unsettled(access) else request.user
+    events = selectors.audit_event_list_for_review(review=access.review, viewer=viewer, limit=200)
     return render(
         request, "reviews/audit_log.html", {"access": access, "review": access.review, "events": events}
     )

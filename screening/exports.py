@@ -1,0 +1,113 @@
+"""Screening decisions out of Tandem, one CSV row per decision, blinded the way the screens are.
+
+A reviewer who could read a colleague's decision on a record still open to them would no longer be
+screening independently, so a blinded export keeps only settled records and the viewer's own decisions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from reviews.access import ReviewAccess
+from reviews.exports import spreadsheet_safe
+from reviews.models import Review
+from reviews.services.reviews import ReviewRuleError
+from screening.models import Decision, RecordStage, Stage
+from screening.overview import sees_unsettled
+
+DECISION_CSV_COLUMNS = (
+    "record_id",
+    "stage",
+    "reviewer",
+    "decision",
+    "reason",
+    "note",
+    "decided_at",
+    "record_status",
+    "exclusion_reason",
+    "title",
+)
+# What a blinded viewer sees for a record still open or in conflict: "conflict" would give away
+# that the other reviewer chose differently.
+UNSETTLED = "unsettled"
+EXPORT_NOT_A_MEMBER = "{username} is not a member of this review."
+
+
+def _sees_everything(review: Review, viewer: AbstractBaseUser | None) -> bool:
+    if viewer is None:
+        return True
+    membership = review.memberships.filter(user=viewer).first()
+    if membership is None:
+        raise ReviewRuleError(EXPORT_NOT_A_MEMBER.format(username=viewer.get_username()))
+    return sees_unsettled(ReviewAccess(review=review, membership=membership))
+
+
+def decisions_visible(*, review: Review, viewer: AbstractBaseUser | None = None) -> QuerySet[Decision]:
+    """Every decision for an administrator (viewer None), a lead or an owner who does not screen;
+    for anyone else, decisions on records settled at that stage plus their own."""
+    stage_row = RecordStage.objects.filter(record=OuterRef("record_id"), stage=OuterRef("stage"))
+    decisions = Decision.objects.filter(review=review).annotate(
+        record_status=Subquery(stage_row.values("status")[:1]),
+        final_reason=Subquery(stage_row.values("exclusion_reason")[:1]),
+        stage_order=Case(When(stage=Stage.TITLE_ABSTRACT, then=Value(0)), default=1, output_field=IntegerField()),
+    )
+    if not _sees_everything(review, viewer):
+        decisions = decisions.filter(Q(record_status__in=RecordStage.SETTLED) | Q(reviewer=viewer))
+    return decisions.select_related("reviewer", "record").order_by(
+        "stage_order", "record_id", "reviewer__username"
+    )
+
+
+def _row(decision: Decision, *, is_blinded: bool) -> list[object]:
+    status = decision.record_status or ""
+    if is_blinded and status not in RecordStage.SETTLED:
+        status = UNSETTLED
+    values = {
+        "record_id": decision.record_id,
+        "stage": decision.stage,
+        "reviewer": decision.reviewer.get_username(),
+        "decision": decision.choice,
+        "reason": decision.reason,
+        "note": decision.note,
+        "decided_at": decision.updated_at.isoformat(timespec="seconds"),
+        "record_status": status,
+        "exclusion_reason": decision.final_reason or "",
+        "title": decision.record.title,
+    }
+    return [spreadsheet_safe(values[name]) for name in DECISION_CSV_COLUMNS]
+
+
+def decision_rows(review: Review, viewer: AbstractBaseUser | None = None) -> Iterator[list[object]]:
+    """The export's rows (without the header), spreadsheet-safe; ReviewRuleError for a non-member."""
+    is_blinded = not _sees_everything(review, viewer)
+    for decision in decisions_visible(review=review, viewer=viewer).iterator(chunk_size=2000):
+        yield _row(decision, is_blinded=is_blinded)
+
+
+def decisions_csv_lines(review: Review, viewer: AbstractBaseUser | None = None) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    rows = decision_rows(review, viewer)
+    # Check the viewer before the header goes out, so a refusal leaves no half-written file.
+    first = next(rows, None)
+    writer.writerow(DECISION_CSV_COLUMNS)
+    yield flush()
+    if first is None:
+        return
+    writer.writerow(first)
+    yield flush()
+    for row in rows:
+        writer.writerow(row)
+        yield flush()

@@ -1,0 +1,101 @@
+"""Two reviewers deciding one record at the same instant, and two leads resolving one conflict."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from reviews.services.reviews import ReviewRuleError
+from screening import services
+from screening.models import Decision, RecordStage, Stage
+from screening.rules import stage_outcome
+from tests.screening.helpers import decide, records_to_screen
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are exercised on PostgreSQL"),
+]
+ROUNDS = 200
+
+
+def _at_once(*actions):
+    """Run the actions in threads released together; return what each raised (or None)."""
+    barrier = threading.Barrier(len(actions))
+    errors: list[BaseException | None] = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait()
+            action()
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            errors[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index, action)) for index, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_deciding_at_once_always_settle_correctly(review, owner, reviewer, second_reviewer):
+    records = records_to_screen(review, owner, count=ROUNDS)
+    rng = random.Random(2026)
+    expected = {}
+    for record in records:
+        choices = (rng.choice(["include", "maybe", "exclude"]), rng.choice(["include", "maybe", "exclude"]))
+        expected[record.pk] = stage_outcome(Stage.TITLE_ABSTRACT, [(choice, "") for choice in choices]).status
+        errors = _at_once(
+            lambda record=record, choice=choices[0]: decide(review, record, reviewer, choice),
+            lambda record=record, choice=choices[1]: decide(review, record, second_reviewer, choice),
+        )
+        assert errors == [None, None], errors
+    stages = {
+        rs.record_id: rs for rs in RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT)
+    }
+    for record in records:
+        assert stages[record.pk].decision_count == 2
+        assert stages[record.pk].status == expected[record.pk]
+    assert Decision.objects.filter(review=review).count() == 2 * ROUNDS
+    advanced = sum(1 for status in expected.values() if status == "included")
+    assert RecordStage.objects.filter(review=review, stage=Stage.FULL_TEXT).count() == advanced
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_leads_resolving_one_conflict_at_once_do_not_overwrite_each_other(
+    review, owner, lead, reviewer, second_reviewer
+):
+    from reviews.models import Membership, Role
+    from reviews.services import membership_change_roles
+
+    membership_change_roles(
+        actor=owner,
+        membership=Membership.objects.get(review=review, user=owner),
+        roles={Role.OWNER, Role.LEAD},
+    )
+    records = records_to_screen(review, owner, count=50)
+    for record in records:
+        decide(review, record, reviewer, "include")
+        decide(review, record, second_reviewer, "exclude")
+        record_stage = RecordStage.objects.get(record=record, stage=Stage.TITLE_ABSTRACT)
+        errors = _at_once(
+            lambda rs=record_stage: services.screening_conflict_resolve(
+                review=review, record_stage=rs, lead=lead, choice="include"
+            ),
+            lambda rs=record_stage: services.screening_conflict_resolve(
+                review=review, record_stage=rs, lead=owner, choice="exclude"
+            ),
+        )
+        refused = [error for error in errors if error is not None]
+        assert len(refused) == 1 and isinstance(refused[0], ReviewRuleError), errors
+        assert "settled a moment ago" in str(refused[0])
+        record_stage.refresh_from_db()
+        winner = lead if errors[0] is None else owner
+        assert record_stage.resolved_by == winner
+        assert record_stage.status == ("included" if winner == lead else "excluded")

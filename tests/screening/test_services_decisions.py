@@ -1,0 +1,173 @@
+import pytest
+
+from reviews.models import AuditEvent
+from reviews.services import review_update_settings
+from reviews.services.reviews import ReviewRuleError
+from screening import services
+from screening.models import Decision, RecordStage, Stage
+from tests.screening.helpers import decide, records_to_screen, status
+
+
+@pytest.fixture
+def records(review, owner):
+    return records_to_screen(review, owner)
+
+
+def test_an_import_puts_every_new_record_in_the_title_abstract_queue(review, records):
+    assert RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT).count() == len(records) == 4
+
+
+def test_two_includes_advance_the_record_to_full_text(review, records, reviewer, second_reviewer):
+    record = records[0]
+    decide(review, record, reviewer, "include")
+    assert status(record) == "open"
+    decide(review, record, second_reviewer, "maybe")
+    assert status(record) == "included"
+    assert status(record, Stage.FULL_TEXT) == "open"
+
+
+def test_two_excludes_exclude_and_disagreement_is_a_conflict(review, records, reviewer, second_reviewer):
+    decide(review, records[0], reviewer, "exclude")
+    decide(review, records[0], second_reviewer, "exclude")
+    decide(review, records[1], reviewer, "include")
+    decide(review, records[1], second_reviewer, "exclude")
+    assert (status(records[0]), status(records[1])) == ("excluded", "conflict")
+    assert not RecordStage.objects.filter(record=records[1], stage=Stage.FULL_TEXT).exists()
+
+
+def test_a_reviewer_changes_their_decision_until_the_record_locks(review, records, reviewer, second_reviewer):
+    decide(review, records[0], reviewer, "exclude", note="first thought")
+    decide(review, records[0], reviewer, "include")
+    assert Decision.objects.get(record=records[0], reviewer=reviewer).choice == "include"
+    assert RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT).decision_count == 1
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="screening.").values_list("action", flat=True)
+    )
+    assert actions.count("screening.decide") == 1 and actions.count("screening.change") == 1
+    decide(review, records[0], second_reviewer, "include")
+    with pytest.raises(ReviewRuleError, match="already has every decision"):
+        decide(review, records[0], reviewer, "exclude")
+
+
+def test_a_double_submit_is_harmless(review, records, reviewer):
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], reviewer, "include")
+    assert Decision.objects.filter(record=records[0]).count() == 1
+    assert RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT).decision_count == 1
+
+
+def test_undo_removes_the_decision_and_is_audited(review, records, reviewer):
+    decide(review, records[0], reviewer, "include")
+    services.screening_decision_undo(
+        review=review, record=records[0], reviewer=reviewer, stage=Stage.TITLE_ABSTRACT
+    )
+    assert not Decision.objects.filter(record=records[0]).exists()
+    assert RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT).decision_count == 0
+    assert AuditEvent.objects.filter(action="screening.undo").get().before["choice"] == "include"
+    with pytest.raises(ReviewRuleError, match="no decision of yours"):
+        services.screening_decision_undo(
+            review=review, record=records[0], reviewer=reviewer, stage="title_abstract"
+        )
+
+
+def test_single_screening_settles_with_one_decision(review, records, reviewer):
+    review.reviewers_per_record = 1
+    review.save()
+    decide(review, records[0], reviewer, "exclude")
+    assert status(records[0]) == "excluded"
+
+
+def test_leads_and_outsiders_do_not_screen_unless_allowed(review, records, lead, outsider, owner):
+    with pytest.raises(ReviewRuleError, match="reviewers screen"):
+        decide(review, records[0], lead, "include")
+    with pytest.raises(ReviewRuleError, match="reviewers screen"):
+        decide(review, records[0], outsider, "include")
+    from reviews.models import Membership, Role
+    from reviews.services import membership_change_roles
+
+    membership_change_roles(
+        actor=owner,
+        membership=Membership.objects.get(review=review, user=lead),
+        roles={Role.LEAD, Role.REVIEWER},
+    )
+    with pytest.raises(ReviewRuleError, match="does not let a lead"):
+        decide(review, records[0], lead, "include")
+    review.lead_may_screen = True
+    review.save()
+    decide(review, records[0], lead, "include")
+
+
+def _at_full_text(review, record, reviewer, second_reviewer):
+    decide(review, record, reviewer, "include")
+    decide(review, record, second_reviewer, "include")
+
+
+def test_full_text_exclusion_needs_a_reason_from_the_list(review, records, reviewer, second_reviewer):
+    _at_full_text(review, records[0], reviewer, second_reviewer)
+    with pytest.raises(ReviewRuleError, match="Choose the reason"):
+        decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT)
+    with pytest.raises(ReviewRuleError, match="not one of this review's"):
+        decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT, reason="Too long")
+    with pytest.raises(ReviewRuleError, match="Include or Exclude"):
+        decide(review, records[0], reviewer, "maybe", stage=Stage.FULL_TEXT)
+    decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT, reason="Wrong population")
+    decide(review, records[0], second_reviewer, "exclude", stage=Stage.FULL_TEXT, reason="Wrong population")
+    record_stage = RecordStage.objects.get(record=records[0], stage=Stage.FULL_TEXT)
+    assert (record_stage.status, record_stage.exclusion_reason) == ("excluded", "Wrong population")
+
+
+def test_the_lead_resolves_a_conflict_once(review, records, reviewer, second_reviewer, lead, owner):
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], second_reviewer, "exclude")
+    record_stage = RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT)
+    services.screening_conflict_resolve(
+        review=review, record_stage=record_stage, lead=lead, choice="include", note="Fits"
+    )
+    record_stage.refresh_from_db()
+    assert record_stage.status == "included" and record_stage.resolved_by == lead
+    assert status(records[0], Stage.FULL_TEXT) == "open"
+    with pytest.raises(ReviewRuleError, match="settled a moment ago"):
+        services.screening_conflict_resolve(
+            review=review, record_stage=record_stage, lead=owner, choice="exclude"
+        )
+    assert AuditEvent.objects.filter(action="screening.resolve").count() == 1
+
+
+def test_a_full_text_pdf_is_checked_and_stored_under_a_random_name(
+    review, records, reviewer, second_reviewer
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _at_full_text(review, records[0], reviewer, second_reviewer)
+    with pytest.raises(ReviewRuleError, match="is not a PDF"):
+        services.full_text_upload(
+            review=review, record=records[0], actor=reviewer, uploaded=SimpleUploadedFile("x.pdf", b"<html>")
+        )
+    full_text = services.full_text_upload(
+        review=review,
+        record=records[0],
+        actor=reviewer,
+        uploaded=SimpleUploadedFile("paper.pdf", b"%PDF-1.4\n%%EOF"),
+    )
+    assert full_text.original_filename == "paper.pdf" and "paper" not in full_text.file.name
+    assert full_text.file.name.endswith(".pdf")
+
+
+def test_not_retrievable_counts_and_an_upload_reopens_it(review, records, reviewer, second_reviewer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _at_full_text(review, records[0], reviewer, second_reviewer)
+    services.full_text_mark_not_retrievable(
+        review=review, record=records[0], actor=reviewer, note="Library said no"
+    )
+    assert status(records[0], Stage.FULL_TEXT) == "not_retrievable"
+    services.full_text_upload(
+        review=review, record=records[0], actor=reviewer, uploaded=SimpleUploadedFile("p.pdf", b"%PDF-1.7\n")
+    )
+    assert status(records[0], Stage.FULL_TEXT) == "open"
+
+
+def test_exclusion_reasons_come_from_the_review(review, records, reviewer, second_reviewer, owner):
+    review_update_settings(actor=owner, review=review, fulltext_exclusion_reasons=["No qualitative data"])
+    _at_full_text(review, records[0], reviewer, second_reviewer)
+    decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT, reason="No qualitative data")
