@@ -37,7 +37,13 @@ def _dedup() -> tuple[str, str]:
     return "Deduplication accuracy", body
 
 
-BENCHMARKS = {"imports": _imports, "dedup": _dedup}
+def _screening() -> tuple[str, str]:
+    from bench import screening_speed
+
+    return screening_speed.run()
+
+
+BENCHMARKS = {"imports": _imports, "dedup": _dedup, "screening": _screening}
 
 
 def main(names: list[str]) -> None:

@@ -66,7 +66,7 @@ def review_stage_counts(*, review: Review) -> list[dict]:
                 ("duplicates merged", counts["duplicates_removed"]),
                 ("possible duplicates to check", counts["possible_duplicates"]),
                 ("removed by hand", counts["removed"]),
-                ("records to screen", counts["records"]),
+                ("study records after deduplication", counts["records"]),
             ],
         },
         {"stage": "Team", "figures": [("members", Membership.objects.filter(review=review).count())]},

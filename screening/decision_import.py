@@ -1,7 +1,8 @@
 """Screening decisions made in another tool (Rayyan, Covidence) brought into a review mid-way.
 
-The whole file is checked before anything is written, and then written in one transaction: a team
-moving tools must never end up with half a file's decisions and no way to tell which half.
+All or nothing: every row is checked and then written through the same service as the screening
+page, in one transaction, and a single refused row undoes the lot. A team moving tools must never
+end up with half a file's decisions and no way to tell which half.
 """
 
 from __future__ import annotations
@@ -49,9 +50,7 @@ ROW_IDS_DISAGREE = "record_id {record_id} and source_record_id “{value}” nam
 ROW_MERGED = "record {record_id} was merged into record {target}; give record_id {target} instead."
 ROW_REMOVED = "record {record_id} was removed from the review."
 ROW_NOT_AT_STAGE = "record {record_id} is not at the {stage} stage."
-ROW_LOCKED = (
-    "record {record_id} is already {status} at this stage, so {reviewer}'s decision can no longer change."
-)
+ROW_REFUSED = "record {record_id}: {problem}"
 ROW_REPEATED = "record {record_id} already has a decision on line {line}."
 ROW_BAD_DECISION = "decision “{value}” is not include, maybe or exclude."
 ROW_REASON_TOO_LONG = "the reason is longer than {limit} characters."
@@ -132,7 +131,9 @@ def _rows(reader) -> list[CsvRow]:
     for cells in reader:
         line, last_line = last_line + 1, reader.line_num
         if any(cell.strip() for cell in cells):
-            rows.append(CsvRow(line, {name: value.strip() for name, value in zip(columns, cells, strict=False)}))
+            rows.append(
+                CsvRow(line, {name: value.strip() for name, value in zip(columns, cells, strict=False)})
+            )
     return rows
 
 
@@ -153,7 +154,6 @@ class _Lookup:
     """Every record the file names, fetched in a few queries rather than a few per row."""
 
     def __init__(self, review: Review, rows: list[CsvRow], stage: str, reviewer: AbstractBaseUser):
-        self.review = review
         numbers = {_record_number(row.cells.get("record_id", "")) for row in rows} - {None}
         source_ids = {row.cells["source_record_id"] for row in rows if row.cells.get("source_record_id")}
         self.by_source: dict[str, set[int]] = {}
@@ -263,15 +263,19 @@ def _is_same(decision: Decision | None, planned: _Planned) -> bool:
 
 def _plan(
     review: Review, reviewer: AbstractBaseUser, stage: str, rows: list[CsvRow], reasons: _Reasons
-) -> tuple[list[_Planned], list[_Planned], int]:
-    """Check every row: (rows to write, rows already recorded as they are, reasons left out)."""
+) -> tuple[list[_Planned], int, int, list[tuple[int, str]]]:
+    """Check what a row says: (rows to write, rows already recorded as they are, reasons left out, errors).
+
+    Whether a decision may still change (the record settled, or full) is the service's rule: the
+    trial write finds out.
+    """
     lookup = _Lookup(review, rows, stage, reviewer)
     errors: list[tuple[int, str]] = []
-    to_write, unchanged, first_line, dropped = [], [], {}, 0
+    to_write, unchanged, dropped, first_line = [], 0, 0, {}
     for row in rows:
         try:
             record_id = lookup.record_id(row.cells)
-            record_stage = lookup.check_record(record_id, stage)
+            lookup.check_record(record_id, stage)
             if record_id in first_line:
                 raise ValueError(ROW_REPEATED.format(record_id=record_id, line=first_line[record_id]))
             first_line[record_id] = row.line
@@ -282,19 +286,12 @@ def _plan(
         if row.cells.get("reason") and not reason:
             dropped += 1
         planned = _Planned(row.line, record_id, choice, reason, row.cells.get("note", ""))
+        # Importing the same file again is harmless, even once its records have settled.
         if _is_same(lookup.mine.get(record_id), planned):
-            # Importing the same file again is harmless, even once its records have settled.
-            unchanged.append(planned)
-        elif record_stage.status != RecordStage.Status.OPEN:
-            status = record_stage.get_status_display().lower()
-            errors.append(
-                (row.line, ROW_LOCKED.format(record_id=record_id, status=status, reviewer=reviewer))
-            )
+            unchanged += 1
         else:
             to_write.append(planned)
-    if errors:
-        raise DecisionImportInvalid(errors)
-    return to_write, unchanged, dropped
+    return to_write, unchanged, dropped, errors
 
 
 def screening_decisions_import(
@@ -310,9 +307,11 @@ def screening_decisions_import(
     Stage(stage)
     _check_reviewer(review, reviewer)
     reasons = _Reasons(review, add_missing_reasons)
+    # Every row is written through the service, each in its own savepoint, so that every refusal
+    # is collected; one refusal and the outer transaction undoes the lot.
     with transaction.atomic():
-        to_write, unchanged, dropped = _plan(review, reviewer, stage, rows, reasons)
-        result = DecisionImportResult(unchanged=len(unchanged))
+        to_write, unchanged, dropped, errors = _plan(review, reviewer, stage, rows, reasons)
+        result = DecisionImportResult(unchanged=unchanged)
         if reasons.missing:
             result.reasons_added = list(reasons.missing.values())
             review_update_settings(
@@ -320,7 +319,9 @@ def screening_decisions_import(
                 review=review,
                 fulltext_exclusion_reasons=[*review.fulltext_exclusion_reasons, *result.reasons_added],
             )
-        _write(review, reviewer, stage, to_write, result)
+        errors += _write(review, reviewer, stage, to_write, result)
+        if errors:
+            raise DecisionImportInvalid(errors)
     if dropped:
         result.warnings.append(WARNING_REASONS_DROPPED.format(count=dropped))
     return result
@@ -332,13 +333,11 @@ def _write(
     stage: str,
     to_write: list[_Planned],
     result: DecisionImportResult,
-) -> None:
-    records = Record.objects.in_bulk([planned.record_id for planned in to_write])
-    already = set(
-        Decision.objects.filter(
-            stage=stage, reviewer=reviewer, record_id__in=[planned.record_id for planned in to_write]
-        ).values_list("record_id", flat=True)
-    )
+) -> list[tuple[int, str]]:
+    record_ids = [planned.record_id for planned in to_write]
+    records = Record.objects.in_bulk(record_ids)
+    already = Decision.objects.filter(stage=stage, reviewer=reviewer, record_id__in=record_ids).count()
+    errors = []
     for planned in to_write:
         try:
             services.screening_decision_record(
@@ -351,12 +350,11 @@ def _write(
                 note=planned.note,
             )
         except ReviewRuleError as error:
-            # Someone changed the review since the check (a colleague settled a record): undo it all.
-            raise DecisionImportInvalid([(planned.line, str(error))]) from error
-    result.changed = len(already)
-    result.new = len(to_write) - result.changed
-    result.settled = Counter(
-        RecordStage.objects.filter(
-            stage=stage, record_id__in=[planned.record_id for planned in to_write]
-        ).values_list("status", flat=True)
+            errors.append((planned.line, ROW_REFUSED.format(record_id=planned.record_id, problem=error)))
+    result.changed = already
+    result.new = len(to_write) - already
+    statuses = RecordStage.objects.filter(stage=stage, record_id__in=record_ids).values_list(
+        "status", flat=True
     )
+    result.settled = Counter(statuses)
+    return errors

@@ -38,29 +38,35 @@ UNSETTLED = "unsettled"
 EXPORT_NOT_A_MEMBER = "{username} is not a member of this review."
 
 
-def _sees_everything(review: Review, viewer: AbstractBaseUser | None) -> bool:
+def _is_blinded(review: Review, viewer: AbstractBaseUser | None) -> bool:
     if viewer is None:
-        return True
+        return False
     membership = review.memberships.filter(user=viewer).first()
     if membership is None:
         raise ReviewRuleError(EXPORT_NOT_A_MEMBER.format(username=viewer.get_username()))
-    return sees_unsettled(ReviewAccess(review=review, membership=membership))
+    return not sees_unsettled(ReviewAccess(review=review, membership=membership))
 
 
-def decisions_visible(*, review: Review, viewer: AbstractBaseUser | None = None) -> QuerySet[Decision]:
-    """Every decision for an administrator (viewer None), a lead or an owner who does not screen;
-    for anyone else, decisions on records settled at that stage plus their own."""
+def _decisions(review: Review, blinded_for: AbstractBaseUser | None) -> QuerySet[Decision]:
     stage_row = RecordStage.objects.filter(record=OuterRef("record_id"), stage=OuterRef("stage"))
     decisions = Decision.objects.filter(review=review).annotate(
         record_status=Subquery(stage_row.values("status")[:1]),
         final_reason=Subquery(stage_row.values("exclusion_reason")[:1]),
-        stage_order=Case(When(stage=Stage.TITLE_ABSTRACT, then=Value(0)), default=1, output_field=IntegerField()),
+        stage_order=Case(
+            When(stage=Stage.TITLE_ABSTRACT, then=Value(0)), default=Value(1), output_field=IntegerField()
+        ),
     )
-    if not _sees_everything(review, viewer):
-        decisions = decisions.filter(Q(record_status__in=RecordStage.SETTLED) | Q(reviewer=viewer))
+    if blinded_for is not None:
+        decisions = decisions.filter(Q(record_status__in=RecordStage.SETTLED) | Q(reviewer=blinded_for))
     return decisions.select_related("reviewer", "record").order_by(
         "stage_order", "record_id", "reviewer__username"
     )
+
+
+def decisions_visible(*, review: Review, viewer: AbstractBaseUser | None = None) -> QuerySet[Decision]:
+    """Every decision for an administrator (no viewer), a lead or an owner who does not screen; for
+    anyone else, decisions on records settled at that stage plus their own. A non-member: ReviewRuleError."""
+    return _decisions(review, viewer if _is_blinded(review, viewer) else None)
 
 
 def _row(decision: Decision, *, is_blinded: bool) -> list[object]:
@@ -83,31 +89,28 @@ def _row(decision: Decision, *, is_blinded: bool) -> list[object]:
 
 
 def decision_rows(review: Review, viewer: AbstractBaseUser | None = None) -> Iterator[list[object]]:
-    """The export's rows (without the header), spreadsheet-safe; ReviewRuleError for a non-member."""
-    is_blinded = not _sees_everything(review, viewer)
-    for decision in decisions_visible(review=review, viewer=viewer).iterator(chunk_size=2000):
-        yield _row(decision, is_blinded=is_blinded)
+    """The export's rows, without the header, spreadsheet-safe. The viewer is checked at once, so a
+    non-member's ReviewRuleError comes before anything is written."""
+    is_blinded = _is_blinded(review, viewer)
+    decisions = _decisions(review, viewer if is_blinded else None)
+    return (_row(decision, is_blinded=is_blinded) for decision in decisions.iterator(chunk_size=2000))
 
 
 def decisions_csv_lines(review: Review, viewer: AbstractBaseUser | None = None) -> Iterator[str]:
+    """The CSV, line by line (for a file or a streaming response); the viewer is checked at once."""
+    return _csv_lines(decision_rows(review, viewer))
+
+
+def _csv_lines(rows: Iterator[list[object]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
-    def flush() -> str:
-        text = buffer.getvalue()
+    def line(values) -> str:
         buffer.seek(0)
         buffer.truncate()
-        return text
+        writer.writerow(values)
+        return buffer.getvalue()
 
-    rows = decision_rows(review, viewer)
-    # Check the viewer before the header goes out, so a refusal leaves no half-written file.
-    first = next(rows, None)
-    writer.writerow(DECISION_CSV_COLUMNS)
-    yield flush()
-    if first is None:
-        return
-    writer.writerow(first)
-    yield flush()
+    yield line(DECISION_CSV_COLUMNS)
     for row in rows:
-        writer.writerow(row)
-        yield flush()
+        yield line(row)

@@ -43,6 +43,9 @@ class RecordStage(models.Model):
     # Relevance ranking (a later feature) fills this; the queue orders by it first when present.
     rank = models.FloatField(null=True, blank=True)
     decision_count = models.PositiveSmallIntegerField(default=0)
+    # False while the record is merged into another or removed: kept here so queues and counts need
+    # no join to the records table (reviews' services keep it in step through screening_records_sync).
+    is_active = models.BooleanField(default=True)
     exclusion_reason = models.CharField(max_length=200, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -52,7 +55,17 @@ class RecordStage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "stage"], name="record_stage_once")]
-        indexes = [models.Index(fields=["review", "stage", "status", "order_key"], name="record_stage_queue")]
+        indexes = [
+            models.Index(
+                fields=["review", "stage", "is_active", "status", "order_key"], name="record_stage_queue"
+            ),
+            # Records waiting for a second reviewer: few at any time, counted on every decision.
+            models.Index(
+                fields=["review", "stage"],
+                condition=Q(status="open", decision_count__gt=0),
+                name="record_stage_awaiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.stage}: {self.status}"

@@ -12,6 +12,7 @@ from screening import selectors
 from screening.models import STAGE_SLUGS, Stage
 
 SEGMENTS = (
+    ("unsettled", "not yet settled", "seg-open"),
     ("to_screen", "to screen", "seg-open"),
     ("awaiting_second", "awaiting second reviewer", "seg-awaiting"),
     ("conflicts", "conflicts", "seg-conflict"),
@@ -73,7 +74,8 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
         counts = selectors.screening_stage_counts(review=review, stage=stage)
         if not full:
             counts = {key: counts[key] for key in ("records", "included", "excluded", "not_retrievable")}
-            counts["to_screen"] = (
+            # One figure for everything not settled, so conflicts cannot be worked out by subtraction.
+            counts["unsettled"] = (
                 counts["records"] - counts["included"] - counts["excluded"] - counts["not_retrievable"]
             )
         stage_view = {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from reviews.models import Record, Review
@@ -18,9 +19,8 @@ from reviews.services.reviews import ReviewRuleError
 from screening.models import Choice, Decision, FullText, RecordStage, Stage
 from screening.rules import order_key, stage_outcome
 
-DECISION_LOCKED = (
-    "This record already has every decision it needs at this stage; the lead settles it from here."
-)
+DECISION_SETTLED = "This record is already settled at this stage, so decisions on it can no longer change."
+DECISION_FULL = "This record already has every decision it needs at this stage."
 DECISION_MAYBE_AT_FULL_TEXT = "At full text the choice is Include or Exclude."
 DECISION_NEEDS_REASON = "Choose the reason for excluding this full text."
 DECISION_UNKNOWN_REASON = "“{reason}” is not one of this review's full-text exclusion reasons."
@@ -43,12 +43,19 @@ def screening_records_enter(*, review: Review, record_ids: list[int]) -> None:
             "status": RecordStage.Status.OPEN,
             "order_key": order_key(review.pk, record_id),
             "decision_count": 0,
+            "is_active": True,
             "exclusion_reason": "",
             "resolution_note": "",
         }
         for record_id in record_ids
     ]
     bulk_insert(RecordStage, rows)
+
+
+def screening_records_sync(*, record_ids: Iterable[int]) -> None:
+    """Keep the stage rows of these records in step with whether the record is merged or removed."""
+    active = Record.objects.filter(pk=OuterRef("record_id"), merged_into__isnull=True, is_removed=False)
+    RecordStage.objects.filter(record_id__in=list(record_ids)).update(is_active=Exists(active))
 
 
 def screening_stage_open(*, review: Review, record_ids: Iterable[int], stage: str) -> int:
@@ -113,9 +120,13 @@ def screening_decision_record(
     _may_screen(review, reviewer)
     reason = _check_choice(review, stage, choice, reason.strip())
     record_stage = _lock_stage(record, stage)
-    if record_stage.status != RecordStage.Status.OPEN:
-        raise ReviewRuleError(DECISION_LOCKED)
     decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
+    # Until the record is settled a reviewer may change their mind, also while it is a conflict:
+    # refusing then would tell them the other reviewer has decided, and differently.
+    if record_stage.is_settled:
+        raise ReviewRuleError(DECISION_SETTLED)
+    if decision is None and record_stage.status != RecordStage.Status.OPEN:
+        raise ReviewRuleError(DECISION_FULL)
     before = _snapshot(decision)
     if decision is None:
         decision = Decision(review=review, record=record, stage=stage, reviewer=reviewer)
@@ -171,8 +182,8 @@ def screening_decision_undo(
     *, review: Review, record: Record, reviewer: AbstractBaseUser, stage: str
 ) -> None:
     record_stage = _lock_stage(record, stage)
-    if record_stage.status != RecordStage.Status.OPEN:
-        raise ReviewRuleError(DECISION_LOCKED)
+    if record_stage.is_settled:
+        raise ReviewRuleError(DECISION_SETTLED)
     decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
     if decision is None:
         raise ReviewRuleError(NOTHING_TO_UNDO)
@@ -185,7 +196,9 @@ def screening_decision_undo(
     )
     decision.delete()
     record_stage.decision_count -= 1
-    record_stage.save(update_fields=["decision_count"])
+    # A conflict loses one side and waits for a decision again.
+    record_stage.status = RecordStage.Status.OPEN
+    record_stage.save(update_fields=["decision_count", "status"])
 
 
 @transaction.atomic
@@ -285,7 +298,7 @@ def full_text_mark_not_retrievable(
 ) -> FullText:
     record_stage = _lock_stage(record, Stage.FULL_TEXT)
     if record_stage.status not in (RecordStage.Status.OPEN, RecordStage.Status.NOT_RETRIEVABLE):
-        raise ReviewRuleError(DECISION_LOCKED)
+        raise ReviewRuleError(DECISION_SETTLED)
     full_text = FullText.objects.filter(record=record).first() or FullText(review=review, record=record)
     full_text.is_not_retrievable, full_text.not_retrievable_note, full_text.updated_by = (
         True,

@@ -92,10 +92,16 @@ def screen_record(
 
 
 def _render_next(
-    request, access: ReviewAccess, stage: str, *, previous: int | None, error: str = ""
+    request,
+    access: ReviewAccess,
+    stage: str,
+    *,
+    previous: int | None,
+    saved: dict | None = None,
+    error: str = "",
 ) -> HttpResponse:
     record_stage = selectors.screening_next(review=access.review, reviewer=request.user, stage=stage)
-    context = _panel_context(request, access, stage, record_stage, previous=previous)
+    context = _panel_context(request, access, stage, record_stage, previous=previous, saved=saved)
     url = (
         _record_url(access, stage, record_stage.record_id)
         if record_stage
@@ -134,7 +140,8 @@ def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, reco
         context = _panel_context(request, access, stage, record_stage, form_error=error)
         template = "screening/screen.html#screen-panel" if request.htmx else "screening/screen.html"
         return render(request, template, context, status=422 if not request.htmx else 200)
-    return _render_next(request, access, stage, previous=record_stage.record_id)
+    saved = {"choice": form.cleaned_data["choice"].capitalize(), "title": record_stage.record.title}
+    return _render_next(request, access, stage, previous=record_stage.record_id, saved=saved)
 
 
 @require_POST

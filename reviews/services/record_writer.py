@@ -20,6 +20,7 @@ from reviews.parsers import ParsedRecord
 from reviews.services.bulk import bulk_insert
 from reviews.services.display import DISPLAY_FIELDS, completeness, records_refresh_display, search_text
 from reviews.services.duplicates import ImportPlan
+from screening.services import screening_records_sync
 
 _MAX_LENGTHS = {
     "volume": 60,
@@ -160,6 +161,7 @@ def _absorb_existing(plan: ImportPlan) -> dict[int, list[dict]]:
         ]
         moved.update(record_id=target)
         Record.objects.filter(pk=absorbed).update(merged_into_id=target)
+        screening_records_sync(record_ids=[absorbed])
     return moves
 
 

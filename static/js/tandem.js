@@ -32,5 +32,8 @@ document.addEventListener("keydown", function (event) {
   var control = panel.querySelector('[data-key="' + event.key.toLowerCase() + '"]');
   if (!control) { return; }
   event.preventDefault();
+  // A key pressed in the moment after a swap, before htmx has wired the new panel, must still go
+  // through htmx rather than post the whole page.
+  if (window.htmx) { window.htmx.process(panel); }
   if (control.matches("textarea, input")) { control.focus(); } else { control.click(); }
 });

@@ -300,7 +300,6 @@ def _records_page_searched(live_server, page: Page) -> Locator:
     return search
 
 
-
 def test_back_after_two_filters_restores_the_whole_records_page(live_server, page):
     search = _records_page_searched(live_server, page)
     with page.expect_response(re.compile(r"source=PubMed")):
@@ -312,7 +311,6 @@ def test_back_after_two_filters_restores_the_whole_records_page(live_server, pag
         page.go_back()
     expect(page.get_by_role("heading", name="Records", level=1)).to_be_visible(timeout=2_000)
     expect(search).to_have_value("physical activity")
-
 
 
 def test_back_from_a_record_returns_to_the_whole_records_page(live_server, page):

@@ -65,4 +65,15 @@ def test_once_settled_the_outcome_is_visible_to_both(
     body = client_for(second_reviewer).get(
         f"/r/{review_with_records.slug}/screen/title-abstract/{pending.pk}/"
     )
-    assert "excluded at this stage" in body.content.decode()
+    assert "Settled at this stage: excluded" in body.content.decode()
+
+
+def test_a_conflict_looks_to_a_reviewer_like_a_record_awaiting_the_other(
+    review_with_records, pending, reviewer, second_reviewer, client_for
+):
+    decide(review_with_records, pending, second_reviewer, "include")
+    url = f"/r/{review_with_records.slug}/screen/title-abstract/{pending.pk}/"
+    body = client_for(reviewer).get(url).content.decode()
+    assert "conflict" not in body.lower() and "choose again to change it" in body
+    # Undo and change stay open until the lead settles it, so trying them reveals nothing either.
+    decide(review_with_records, pending, reviewer, "exclude", note=SECRET_NOTE)

@@ -45,7 +45,7 @@ def test_a_reviewer_changes_their_decision_until_the_record_locks(review, record
     )
     assert actions.count("screening.decide") == 1 and actions.count("screening.change") == 1
     decide(review, records[0], second_reviewer, "include")
-    with pytest.raises(ReviewRuleError, match="already has every decision"):
+    with pytest.raises(ReviewRuleError, match="already settled"):
         decide(review, records[0], reviewer, "exclude")
 
 
@@ -171,3 +171,38 @@ def test_exclusion_reasons_come_from_the_review(review, records, reviewer, secon
     review_update_settings(actor=owner, review=review, fulltext_exclusion_reasons=["No qualitative data"])
     _at_full_text(review, records[0], reviewer, second_reviewer)
     decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT, reason="No qualitative data")
+
+
+def test_removed_and_merged_records_leave_the_queue_and_come_back(review, records, reviewer, owner):
+    from reviews.models import Merge
+    from reviews.services.duplicates import merge_undo, records_merge
+    from reviews.services.records import record_remove, record_restore
+    from screening.selectors import screening_progress
+
+    def left():
+        return screening_progress(review=review, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT)["left"]
+
+    assert left() == 4
+    record_remove(actor=owner, record=records[0], reason="Retracted")
+    assert left() == 3
+    record_restore(actor=owner, record=records[0])
+    merge = records_merge(actor=owner, target=records[1], absorbed=[records[2]], kind=Merge.Kind.MANUAL)
+    assert left() == 3
+    merge_undo(actor=owner, merge=merge)
+    assert left() == 4
+
+
+def test_a_reviewer_may_change_their_mind_while_the_record_is_a_conflict(review, records, reviewer, second_reviewer):
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], second_reviewer, "exclude")
+    assert status(records[0]) == "conflict"
+    decide(review, records[0], reviewer, "exclude")
+    assert status(records[0]) == "excluded"
+
+
+def test_undo_on_a_conflict_reopens_the_record(review, records, reviewer, second_reviewer):
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], second_reviewer, "exclude")
+    services.screening_decision_undo(review=review, record=records[0], reviewer=second_reviewer, stage="title_abstract")
+    record_stage = RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT)
+    assert (record_stage.status, record_stage.decision_count) == ("open", 1)

@@ -154,11 +154,12 @@ def test_a_full_text_is_served_to_members_only(
     response = client_for(second_reviewer).get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["X-Frame-Options"] == "SAMEORIGIN" and "no-store" in response["Cache-Control"]
+    # Reading a streamed response to its end closes the file (closing it by hand would end the
+    # test's database connection).
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
-    response.close()
     download = client_for(second_reviewer).get(url + "?download=1")
     assert download["Content-Disposition"].startswith("attachment")
-    download.close()
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
     assert client_for(outsider).get(url).status_code == 404
 
 

@@ -66,12 +66,12 @@ class Command(BaseCommand):
         settled = result.settled
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {result.written} decisions by {reviewer} at {Stage(stage).label.lower()} "
+                f"Imported {_count(result.written, 'decision')} by {reviewer} at {Stage(stage).label.lower()} "
                 f"from {name} ({result.new} new, {result.changed} changed; "
                 f"{result.unchanged} already recorded as they are). "
                 f"As a result: {settled[RecordStage.Status.INCLUDED]} included, "
                 f"{settled[RecordStage.Status.EXCLUDED]} excluded, "
-                f"{settled[RecordStage.Status.CONFLICT]} conflicts, "
+                f"{_count(settled[RecordStage.Status.CONFLICT], 'conflict')}, "
                 f"{settled[RecordStage.Status.OPEN]} awaiting another reviewer."
             )
         )
@@ -92,6 +92,10 @@ def _read_text(path: str) -> str:
         ) from None
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _problems(name: str, errors: list[tuple[int, str]]) -> str:
     lines = [
         f"{name}, line {line}: {problem}" if line else f"{name}: {problem}"
@@ -99,5 +103,5 @@ def _problems(name: str, errors: list[tuple[int, str]]) -> str:
     ]
     if len(errors) > ERRORS_SHOWN:
         lines.append(f"… and {len(errors) - ERRORS_SHOWN} more problems.")
-    heading = f"Nothing was imported: {len(errors)} problem{'s' if len(errors) != 1 else ''} in {name}."
+    heading = f"Nothing was imported: {_count(len(errors), 'problem')} in {name}."
     return "\n".join([heading, *lines])
