@@ -45,7 +45,7 @@ class RecordStage(models.Model):
     decision_count = models.PositiveSmallIntegerField(default=0)
     # False while the record is merged into another or removed: kept here so queues and counts need
     # no join to the records table (reviews' services keep it in step through screening_records_sync).
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, db_default=True)
     exclusion_reason = models.CharField(max_length=200, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -117,10 +117,12 @@ def screening_settled_counts(*, review: Review, stage: str) -> dict[str, int]:
     return {key: counts[key] for key in ("records", "included", "excluded", "not_retrievable")}
 
 
-def screening_agreement(*, review: Review, stage: str) -> list[tuple[tuple[str, str], Agreement]]:
-    """Agreement per pair of reviewers over the records both decided at this stage."""
+def _decision_pairs(review: Review, stage: str) -> dict[tuple[str, str], list[tuple[bool, bool]]]:
+    """(advance?, advance?) per record both reviewers of a pair decided, grouped by the pair."""
     rows = (
-        Decision.objects.filter(review=review, stage=stage)
+        Decision.objects.filter(
+            review=review, stage=stage, record__merged_into__isnull=True, record__is_removed=False
+        )
         .order_by("record_id", "reviewer__username")
         .values_list("record_id", "reviewer__username", "choice")
     )
@@ -132,7 +134,17 @@ def screening_agreement(*, review: Review, stage: str) -> list[tuple[tuple[str, 
         if len(decisions) == 2:
             (first, a), (second, b) = decisions
             pairs[(first, second)].append((a, b))
-    return [(names, agreement(values)) for names, values in sorted(pairs.items())]
+    return pairs
+
+
+def screening_agreement(*, review: Review, stage: str) -> list[tuple[tuple[str, str], Agreement]]:
+    """Agreement per pair of reviewers over the records both decided at this stage."""
+    return [(names, agreement(values)) for names, values in sorted(_decision_pairs(review, stage).items())]
+
+
+def screening_agreement_combined(*, review: Review, stage: str) -> Agreement:
+    """Agreement over every record two reviewers decided, whichever two they were."""
+    return agreement([pair for values in _decision_pairs(review, stage).values() for pair in values])
 
 
 def full_text_for(*, record_id: int) -> FullText | None:

@@ -20,6 +20,10 @@ from screening.models import Choice, Decision, FullText, RecordStage, Stage
 from screening.rules import order_key, stage_outcome
 
 DECISION_SETTLED = "This record is already settled at this stage, so decisions on it can no longer change."
+DECISION_UNKNOWN_CHOICE = "“{choice}” is not a screening decision; choose include, maybe or exclude."
+DECISION_NOT_IN_REVIEW = (
+    "Record {record} is not a record of this review that can be screened (merged, removed or elsewhere)."
+)
 DECISION_FULL = "This record already has every decision it needs at this stage."
 DECISION_MAYBE_AT_FULL_TEXT = "At full text the choice is Include or Exclude."
 DECISION_NEEDS_REASON = "Choose the reason for excluding this full text."
@@ -79,7 +83,8 @@ def _may_screen(review: Review, reviewer: AbstractBaseUser) -> None:
 
 
 def _check_choice(review: Review, stage: str, choice: str, reason: str) -> str:
-    Choice(choice)
+    if choice not in Choice.values:
+        raise ReviewRuleError(DECISION_UNKNOWN_CHOICE.format(choice=choice))
     if stage == Stage.FULL_TEXT:
         if choice == Choice.MAYBE:
             raise ReviewRuleError(DECISION_MAYBE_AT_FULL_TEXT)
@@ -118,6 +123,8 @@ def screening_decision_record(
     note: str = "",
 ) -> Decision:
     _may_screen(review, reviewer)
+    if record.review_id != review.pk or not record.is_active:
+        raise ReviewRuleError(DECISION_NOT_IN_REVIEW.format(record=record.pk))
     reason = _check_choice(review, stage, choice, reason.strip())
     record_stage = _lock_stage(record, stage)
     decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()

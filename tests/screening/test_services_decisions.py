@@ -192,7 +192,9 @@ def test_removed_and_merged_records_leave_the_queue_and_come_back(review, record
     assert left() == 4
 
 
-def test_a_reviewer_may_change_their_mind_while_the_record_is_a_conflict(review, records, reviewer, second_reviewer):
+def test_a_reviewer_may_change_their_mind_while_the_record_is_a_conflict(
+    review, records, reviewer, second_reviewer
+):
     decide(review, records[0], reviewer, "include")
     decide(review, records[0], second_reviewer, "exclude")
     assert status(records[0]) == "conflict"
@@ -203,6 +205,8 @@ def test_a_reviewer_may_change_their_mind_while_the_record_is_a_conflict(review,
 def test_undo_on_a_conflict_reopens_the_record(review, records, reviewer, second_reviewer):
     decide(review, records[0], reviewer, "include")
     decide(review, records[0], second_reviewer, "exclude")
-    services.screening_decision_undo(review=review, record=records[0], reviewer=second_reviewer, stage="title_abstract")
+    services.screening_decision_undo(
+        review=review, record=records[0], reviewer=second_reviewer, stage="title_abstract"
+    )
     record_stage = RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT)
     assert (record_stage.status, record_stage.decision_count) == ("open", 1)

@@ -1,12 +1,11 @@
 import json
-from collections import defaultdict
 
 from django.core.management.base import BaseCommand, CommandError
 
 from reviews.models import Review
-from screening.models import Decision, Stage
-from screening.rules import ADVANCE, Agreement, agreement
-from screening.selectors import screening_agreement, screening_stage_counts
+from screening.models import Stage
+from screening.rules import Agreement
+from screening.selectors import screening_agreement, screening_agreement_combined, screening_stage_counts
 
 COUNT_ROWS = (
     ("records", "Records"),
@@ -42,7 +41,7 @@ def _json_text(status: dict) -> str:
 
 
 def _stage_status(review: Review, stage: str) -> dict:
-    combined = _combined_agreement(review, stage)
+    combined = screening_agreement_combined(review=review, stage=stage)
     return {
         **screening_stage_counts(review=review, stage=stage),
         "double_screened": combined.pairs,
@@ -61,22 +60,6 @@ def _statistics(result: Agreement) -> dict:
         "kappa": result.kappa,
         "ac1": result.ac1,
     }
-
-
-def _combined_agreement(review: Review, stage: str) -> Agreement:
-    """Every record with exactly two decisions, whoever the two reviewers were.
-
-    Keep the query the same as ``screening_agreement``'s, so that the pairs it lists add up to this.
-    """
-    rows = (
-        Decision.objects.filter(review=review, stage=stage)
-        .order_by("record_id", "reviewer__username")
-        .values_list("record_id", "choice")
-    )
-    by_record: dict[int, list[bool]] = defaultdict(list)
-    for record_id, choice in rows.iterator(chunk_size=5000):
-        by_record[record_id].append(choice in ADVANCE)
-    return agreement([(pair[0], pair[1]) for pair in by_record.values() if len(pair) == 2])
 
 
 def _show(value) -> str:
