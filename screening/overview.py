@@ -88,6 +88,6 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
             "agreement": _agreement_rows(review, stage) if full else [],
         }
         if access.is_reviewer:
-            stage_view["mine"] = selectors.screening_progress(review=review, reviewer=user, stage=stage)
+            stage_view["mine"] = selectors.screening_progress_count(review=review, reviewer=user, stage=stage)
         stages.append(stage_view)
     return stages

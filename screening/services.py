@@ -138,6 +138,7 @@ def screening_decision_record(
     if decision is None:
         decision = Decision(review=review, record=record, stage=stage, reviewer=reviewer)
         record_stage.decision_count += 1
+        _step_progress_after_commit(review, reviewer, stage, done=1)
     decision.choice, decision.reason, decision.note = choice, reason, note.strip()
     decision.save()
     if before != _snapshot(decision):
@@ -151,6 +152,14 @@ def screening_decision_record(
         )
     _settle_if_complete(review, record_stage)
     return decision
+
+
+def _step_progress_after_commit(review: Review, reviewer: AbstractBaseUser, stage: str, *, done: int) -> None:
+    from screening.selectors import screening_progress_step
+
+    transaction.on_commit(
+        lambda: screening_progress_step(review_id=review.pk, reviewer_id=reviewer.pk, stage=stage, done=done)
+    )
 
 
 def _settle_if_complete(review: Review, record_stage: RecordStage) -> None:
@@ -202,6 +211,7 @@ def screening_decision_undo(
         before={**_snapshot(decision), "record": record.pk, "stage": stage},
     )
     decision.delete()
+    _step_progress_after_commit(review, reviewer, stage, done=-1)
     record_stage.decision_count -= 1
     # A conflict loses one side and waits for a decision again.
     record_stage.status = RecordStage.Status.OPEN

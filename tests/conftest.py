@@ -73,3 +73,13 @@ def review_with_records(review, owner):
         review=review, source_a=first, source_b=second, defaults={"score": 0.5}
     )
     return review
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Progress and import status live in the cache; no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

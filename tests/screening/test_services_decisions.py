@@ -177,10 +177,10 @@ def test_removed_and_merged_records_leave_the_queue_and_come_back(review, record
     from reviews.models import Merge
     from reviews.services.duplicates import merge_undo, records_merge
     from reviews.services.records import record_remove, record_restore
-    from screening.selectors import screening_progress
+    from screening.selectors import screening_progress_count
 
     def left():
-        return screening_progress(review=review, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT)["left"]
+        return screening_progress_count(review=review, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT)["left"]
 
     assert left() == 4
     record_remove(actor=owner, record=records[0], reason="Retracted")
