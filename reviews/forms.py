@@ -62,6 +62,15 @@ class ReviewSettingsForm(forms.Form):
         required=False, help_text="Highlighted green while screening. One per line; * matches word endings."
     )
     exclude_keywords = LinesField(required=False, help_text="Highlighted red while screening. One per line.")
+    reviewers_per_record = forms.TypedChoiceField(
+        coerce=int,
+        choices=Review._meta.get_field("reviewers_per_record").choices,
+        label="Reviewers per record",
+    )
+    lead_may_screen = forms.BooleanField(
+        required=False,
+        label="A lead may also be one of the deciding reviewers (the lead sees every decision)",
+    )
 
     @classmethod
     def for_review(cls, review: Review, data=None) -> ReviewSettingsForm:

@@ -18,4 +18,5 @@ urlpatterns = [
         name="fulltext_not_retrievable",
     ),
     path("r/<slug:slug>/full-texts/<int:record_id>/file/", views.full_text_file, name="fulltext_file"),
+    path("r/<slug:slug>/screening/decisions.csv", views.decisions_export, name="decisions_export"),
 ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +14,7 @@ from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_
 from reviews.models import Role
 from reviews.services.reviews import ReviewRuleError
 from screening import selectors, services
+from screening.exports import decisions_csv_lines
 from screening.forms import DecisionForm, FullTextUploadForm, NotRetrievableForm, ResolveForm
 from screening.highlight import highlight_keywords
 from screening.models import STAGE_SLUGS, RecordStage, Stage
@@ -296,3 +297,15 @@ def resolve(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, rec
         "error": error,
     }
     return render(request, "screening/conflicts.html#conflict-card", context)
+
+
+@require_http_methods(["GET"])
+@review_member_required()
+def decisions_export(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    """Decisions as CSV: everything for the lead; for anyone else, settled records and their own."""
+    response = StreamingHttpResponse(
+        decisions_csv_lines(access.review, viewer=request.user), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{access.review.slug}-decisions.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response

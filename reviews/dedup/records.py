@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .normalise import (
     ParsedAuthors,
@@ -132,6 +132,7 @@ class Prepared:
 _CACHED_SLOTS = tuple(
     slot for slot in Prepared.__slots__ if slot not in ("idx", "doi_shared", "name_tokens_cache")
 )
+_KEY_SLOT = _CACHED_SLOTS.index("key")
 
 
 class PreparedCache:
@@ -159,6 +160,15 @@ class PreparedCache:
         prepared = Prepared(idx, record)
         self._entries[record.key] = (record, tuple(getattr(prepared, name) for name in _CACHED_SLOTS))
         return prepared
+
+    def adopt(self, new_keys: dict[int, int]) -> None:
+        """Entries known under temporary keys take their permanent ones."""
+        for old, new in new_keys.items():
+            entry = self._entries.pop(old, None)
+            if entry is not None:
+                state = list(entry[1])
+                state[_KEY_SLOT] = new
+                self._entries[new] = (replace(entry[0], key=new), tuple(state))
 
     def keep_only(self, keys: set[int]) -> None:
         for key in [key for key in self._entries if key not in keys]:

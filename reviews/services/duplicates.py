@@ -81,10 +81,17 @@ class _ReviewCache:
         return cls.cache
 
 
+def dedup_cache_adopt(*, review: Review, source_ids: dict[int, int]) -> None:
+    """Re-key the just-imported records (known by file position during the job) by their source ids."""
+    if _ReviewCache.review_id == review.pk and _ReviewCache.cache is not None:
+        _ReviewCache.cache.adopt({-position: source_id for position, source_id in source_ids.items()})
+
+
 def dedup_find(review: Review, records: list[DedupRecord], **links) -> DedupResult:
     cache = _ReviewCache.for_review(review)
     result = find_duplicates(records, cache=cache, **links)
-    cache.keep_only({record.key for record in records if record.key > 0})
+    # New records keep their temporary keys until the import commits and dedup_cache_adopt renames them.
+    cache.keep_only({record.key for record in records})
     return result
 
 

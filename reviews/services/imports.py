@@ -19,7 +19,7 @@ from django.utils import timezone
 from reviews.models import ImportBatch, Review
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
 from reviews.services.audit import audit_record
-from reviews.services.duplicates import duplicates_plan_for_import
+from reviews.services.duplicates import dedup_cache_adopt, duplicates_plan_for_import
 from reviews.services.record_writer import records_write
 from reviews.services.reviews import ReviewRuleError
 from screening.services import screening_records_enter
@@ -250,13 +250,15 @@ def _import_batch_run_locked(batch_id: int, started: float) -> None:
         plan = duplicates_plan_for_import(review=batch.review, batch=batch, parsed=result.records)
         watch.lap("deduplicate")
         import_progress_set(batch_id, "writing", 0, total)
-        new_records = records_write(
+        written = records_write(
             batch=batch,
             parsed=result.records,
             plan=plan,
             progress=lambda done: import_progress_set(batch_id, "writing", done, total),
         )
-        screening_records_enter(review=batch.review, record_ids=new_records)
+        screening_records_enter(review=batch.review, record_ids=written.new_record_ids)
+        # The next import compares with these records too: keep them normalised under their new ids.
+        transaction.on_commit(lambda: dedup_cache_adopt(review=batch.review, source_ids=written.source_ids))
         watch.lap("write")
         _import_batch_finish(batch, result, plan, started, watch.timings)
     import_progress_set(batch_id, "done", batch.records_count, batch.records_count)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -18,7 +19,13 @@ from django.utils import timezone
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, SourceRecord
 from reviews.parsers import ParsedRecord
 from reviews.services.bulk import bulk_insert
-from reviews.services.display import DISPLAY_FIELDS, completeness, records_refresh_display, search_text
+from reviews.services.display import (
+    DISPLAY_FIELDS,
+    completeness,
+    records_refresh_display,
+    records_refresh_display_from,
+    search_text,
+)
 from reviews.services.duplicates import ImportPlan
 from screening.services import screening_records_sync
 
@@ -69,10 +76,16 @@ def _allocate_ids(model, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+@dataclass
+class Written:
+    new_record_ids: list[int]  # new study records, not merged into others
+    source_ids: dict[int, int]  # position in the file -> source record id
+
+
 def records_write(
     *, batch: ImportBatch, parsed: Sequence[ParsedRecord], plan: ImportPlan, progress: Callable[[int], None]
-) -> list[int]:
-    """Write the batch's records; returns the ids of the new study records (not merged into others)."""
+) -> Written:
+    """Write the batch's records, its merges and its possible duplicates."""
     fields = [_fields(record) for record in parsed]
     record_ids = _allocate_ids(Record, len(parsed))
     source_ids = _allocate_ids(SourceRecord, len(parsed))
@@ -93,10 +106,27 @@ def records_write(
     existing_moves = _absorb_existing(plan)
     _write_merges(batch, plan, index_of, record_ids, source_ids, target_of, existing_moves)
     _write_possible_pairs(batch, plan, index_of, source_ids)
-    new_ids = set(record_ids)
-    existing_targets = {target for target in target_of if target not in new_ids}
-    records_refresh_display(record_ids=existing_targets)
-    return [record_id for record_id, target in zip(record_ids, target_of, strict=True) if record_id == target]
+    _refresh_existing_targets(fields, target_of, set(record_ids), plan)
+    return Written(
+        new_record_ids=[
+            record_id for record_id, target in zip(record_ids, target_of, strict=True) if record_id == target
+        ],
+        source_ids={record.position: source_ids[index] for index, record in enumerate(parsed)},
+    )
+
+
+def _refresh_existing_targets(
+    fields: list[dict], target_of: list[int], new_ids: set[int], plan: ImportPlan
+) -> None:
+    """Existing records that gained sources show the most complete of what they showed and what came."""
+    candidates: dict[int, list[dict]] = defaultdict(list)
+    for index, target in enumerate(target_of):
+        if target not in new_ids:
+            candidates[target].append(fields[index])
+    bridged = {target for _, target in plan.absorbed_existing}
+    records_refresh_display_from(candidates={k: v for k, v in candidates.items() if k not in bridged})
+    # A record joining two existing ones is rare: those targets are worked out from all their sources.
+    records_refresh_display(record_ids=bridged)
 
 
 def _targets(plan: ImportPlan, parsed, index_of, record_ids) -> list[int]:
@@ -168,6 +198,7 @@ def _absorb_existing(plan: ImportPlan) -> dict[int, list[dict]]:
 def _write_merges(
     batch, plan: ImportPlan, index_of, record_ids, source_ids, target_of, existing_moves
 ) -> None:
+    now = timezone.now()
     merges = []
     for group in plan.groups:
         new_indexes = [index_of[-key] for key in group if key < 0]
@@ -179,15 +210,20 @@ def _write_merges(
         ]
         moves += existing_moves.pop(target, [])
         merges.append(
-            Merge(
-                review_id=batch.review_id,
-                target_id=target,
-                kind=Merge.Kind.AUTOMATIC,
-                batch=batch,
-                moves=moves,
-            )
+            {
+                "review_id": batch.review_id,
+                "target_id": target,
+                "kind": Merge.Kind.AUTOMATIC,
+                "batch_id": batch.pk,
+                "moves": moves,
+                "reasons": [],
+                "created_by_id": None,
+                "created_at": now,
+                "undone_at": None,
+                "undone_by_id": None,
+            }
         )
-    Merge.objects.bulk_create(merges, batch_size=500)
+    bulk_insert(Merge, merges)
 
 
 def _write_possible_pairs(batch, plan: ImportPlan, index_of, source_ids) -> None:

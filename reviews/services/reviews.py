@@ -32,6 +32,8 @@ REVIEW_SETTINGS_FIELDS = (
     "fulltext_exclusion_reasons",
     "include_keywords",
     "exclude_keywords",
+    "reviewers_per_record",
+    "lead_may_screen",
 )
 
 

@@ -83,11 +83,14 @@ def test_an_owner_saves_criteria_one_per_line(review, owner, client_for):
             "review_type": "scoping",
             "inclusion_criteria": "Qualitative data\r\n\r\n  Adults  \n",
             "fulltext_exclusion_reasons": "Wrong population\nWrong design",
+            "reviewers_per_record": "1",
+            "lead_may_screen": "on",
         },
     )
     assert response.status_code == 302
     review.refresh_from_db()
     assert review.inclusion_criteria == ["Qualitative data", "Adults"]
+    assert review.reviewers_per_record == 1 and review.lead_may_screen
     assert review.fulltext_exclusion_reasons == ["Wrong population", "Wrong design"]
 
 

@@ -180,3 +180,19 @@ def test_a_batch_cannot_be_deleted_once_its_records_are_screened(review, records
     decide(review, records[0], reviewer, "include")
     with pytest.raises(ReviewRuleError, match="Screening has started on 1 record"):
         import_batch_delete(actor=owner, batch=ImportBatch.objects.get(review=review))
+
+
+def test_the_decisions_export_is_blinded_for_reviewers_and_full_for_the_lead(
+    review, records, reviewer, second_reviewer, lead, client_for
+):
+    decide(review, records[0], reviewer, "exclude", note="bob-only-note")
+    decide(review, records[1], reviewer, "include", note="settled-note")
+    decide(review, records[1], second_reviewer, "include")
+    url = reverse("screening:decisions_export", args=[review.slug])
+
+    def text(user):
+        return b"".join(client_for(user).get(url).streaming_content).decode()
+
+    assert "bob-only-note" not in text(second_reviewer) and "settled-note" in text(second_reviewer)
+    assert "bob-only-note" in text(reviewer)
+    assert "bob-only-note" in text(lead) and "settled-note" in text(lead)
