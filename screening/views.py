@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from csp.decorators import csp_exempt
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -229,6 +230,9 @@ def full_text_not_retrievable(request: HtmxHttpRequest, access: ReviewAccess, re
 @require_http_methods(["GET"])
 @review_member_required()
 @xframe_options_sameorigin
+# The browser's PDF viewer runs as an embedded object; a policy of object-src 'none' on the PDF
+# itself would blank it. The page that frames it keeps the full policy.
+@csp_exempt()
 def full_text_file(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     full_text = selectors.full_text_for(record_id=record_id)
     if full_text is None or full_text.review_id != access.review.pk or not full_text.file:
