@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 
 from tests.factories import review_with_team
-from tests.url_sweep import review_urls
+from tests.url_sweep import response_text, review_urls
 
 SECRETS = ("Secret TDF review", "Barriers to physical activity", "Smith, Jane")
 
@@ -32,7 +32,7 @@ def test_an_outsider_sees_nothing_of_a_review_anywhere(review_with_records, outs
         if swept.name == "logout":
             continue
         response = getattr(outsider_client, method)(swept.url, headers=headers)
-        body = response.content.decode(errors="replace")
+        body = response_text(response)
         for secret in SECRETS:
             assert secret not in body, f"{method.upper()} {swept.url} shows {secret!r}"
         assert review.slug not in body or not swept.is_review_scoped, f"{swept.url} mentions the review"

@@ -68,6 +68,26 @@ def _pair_id(review):
     return _first_pk(review.duplicate_pairs.all(), "possible duplicate pair")
 
 
+# Extraction: a review without a form yet gets a number that matches nothing (the view's 404 is swept).
+@sweep_argument("section_id")
+def _section_id(review):
+    from extraction.models import FormSection
+
+    return FormSection.objects.filter(review=review).order_by("pk").values_list("pk", flat=True).first() or 0
+
+
+@sweep_argument("field_id")
+def _field_id(review):
+    from extraction.models import FormField
+
+    return FormField.objects.filter(review=review).order_by("pk").values_list("pk", flat=True).first() or 0
+
+
+@sweep_argument("fmt")
+def _fmt(review):
+    return "csv"
+
+
 @dataclass(frozen=True)
 class SweptUrl:
     name: str
@@ -98,3 +118,10 @@ def review_urls(review) -> list[SweptUrl]:
         kwargs = {arg: SWEEP_ARGUMENTS[arg](review) for arg in argument_names}
         swept.append(SweptUrl(name=name, url=reverse(name, kwargs=kwargs), is_review_scoped="slug" in kwargs))
     return swept
+
+
+def response_text(response) -> str:
+    """The body of any response, streamed (exports, files) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")

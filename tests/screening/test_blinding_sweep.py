@@ -7,7 +7,7 @@ import pytest
 from reviews.models import Membership, Record, Role
 from reviews.services import membership_change_roles
 from tests.screening.helpers import decide
-from tests.url_sweep import review_urls
+from tests.url_sweep import response_text, review_urls
 
 SECRET_NOTE = "BOB-PRIVATE-NOTE-7f3a"
 
@@ -28,7 +28,7 @@ def _sweep(client, review, headers) -> dict[str, str]:
         if swept.name == "logout":
             continue
         response = client.get(swept.url, headers=headers)
-        bodies[swept.url] = response.content.decode(errors="replace")
+        bodies[swept.url] = response_text(response)
     return bodies
 
 
