@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("reviews.urls")),
     path("", include("screening.urls")),
+    path("", include("extraction.urls")),
 ]

@@ -42,7 +42,14 @@ def user_find(*, username_or_email: str) -> AbstractBaseUser | None:
 
 
 # Events that say who decided what on a record that may still be open: blinded like the decisions.
-BLINDED_ACTIONS = ("screening.decide", "screening.change", "screening.undo", "screening.conflict")
+BLINDED_ACTIONS = (
+    "screening.decide",
+    "screening.change",
+    "screening.undo",
+    "screening.conflict",
+    "extraction.draft",
+    "extraction.submit",
+)
 
 
 def audit_event_list_for_review(

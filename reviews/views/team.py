@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from extraction.selectors import extraction_totals
 from reviews import selectors, services
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.forms import MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
@@ -50,6 +51,7 @@ def review_overview(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespo
         "review": access.review,
         "stages": selectors.review_stage_counts(review=access.review),
         "screening": screening_overview(access=access, user=request.user),
+        "extraction_totals": extraction_totals(access.review),
     }
     return render(request, "reviews/review_overview.html", context)
 

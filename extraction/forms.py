@@ -1,0 +1,27 @@
+"""Input shapes for the form builder. The services enforce the rules; these only check the shape."""
+
+from __future__ import annotations
+
+from django import forms
+
+from extraction.models import FieldType, Total
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
+
+
+class FieldForm(forms.Form):
+    label = forms.CharField(max_length=200)
+    help_text = forms.CharField(max_length=500, required=False)
+    field_type = forms.ChoiceField(choices=FieldType.choices)
+    choices = forms.CharField(required=False, widget=forms.Textarea, help_text="One choice per line.")
+    is_required = forms.BooleanField(required=False)
+    total = forms.ChoiceField(choices=Total.choices, required=False)
+
+    def clean_choices(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]

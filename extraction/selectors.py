@@ -1,0 +1,223 @@
+"""Reads for data extraction. Who may see what is decided in the views; these return plain data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+
+from extraction.agreement import FieldAgreement, field_agreement
+from extraction.models import CHOICE_TYPES, Answer, Extraction, FormField, FormSection, ReconciledValue, Total
+from extraction.values import as_number, comparison_key, is_blank
+from reviews.models import Record, Review
+from screening.models import FullText, RecordStage, Stage
+
+
+def included_studies(*, review: Review) -> QuerySet[Record]:
+    """The studies to extract: settled as included at full text, and not merged or removed since."""
+    included = RecordStage.objects.filter(
+        review=review, stage=Stage.FULL_TEXT, status=RecordStage.Status.INCLUDED, is_active=True
+    ).values("record_id")
+    return Record.objects.filter(review=review, pk__in=included).order_by("pk")
+
+
+def included_study(*, review: Review, record_id: int) -> Record | None:
+    return included_studies(review=review).filter(pk=record_id).first()
+
+
+def form_sections(*, review: Review, include_archived: bool = False) -> list[FormSection]:
+    """Sections in order, each with ``.active_fields`` (and ``.archived_fields`` when asked)."""
+    fields = FormField.objects.order_by("position", "pk")
+    sections = list(
+        FormSection.objects.filter(review=review)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("fields", queryset=fields, to_attr="all_fields"))
+    )
+    for section in sections:
+        section.active_fields = [each for each in section.all_fields if not each.is_archived]
+        section.archived_fields = (
+            [each for each in section.all_fields if each.is_archived] if include_archived else []
+        )
+    return sections
+
+
+def form_fields(*, review: Review, include_archived: bool = False) -> list[FormField]:
+    """Fields in form order: section by section; archived ones (when asked) after the active ones."""
+    sections = form_sections(review=review, include_archived=include_archived)
+    active = [each for section in sections for each in section.active_fields]
+    return active + [each for section in sections for each in section.archived_fields]
+
+
+def extraction_of(*, record: Record, reviewer: AbstractBaseUser) -> Extraction | None:
+    return Extraction.objects.filter(record=record, reviewer=reviewer).prefetch_related("answers").first()
+
+
+def extraction_list_for(*, record: Record) -> list[Extraction]:
+    """A study's extractions, first started first, with their answers. Only for the lead's eyes."""
+    return list(
+        Extraction.objects.filter(record=record)
+        .select_related("reviewer")
+        .prefetch_related("answers")
+        .order_by("pk")
+    )
+
+
+def answers_of(extraction: Extraction | None) -> dict[int, Any]:
+    if extraction is None:
+        return {}
+    return {answer.field_id: answer.value for answer in extraction.answers.all()}
+
+
+def full_text_of(*, record: Record) -> FullText | None:
+    return FullText.objects.filter(record=record).first()
+
+
+def _extractions_by_record(review: Review, record_ids: list[int]) -> dict[int, list[Extraction]]:
+    by_record: dict[int, list[Extraction]] = defaultdict(list)
+    extractions = Extraction.objects.filter(review=review, record_id__in=record_ids).select_related(
+        "reviewer"
+    )
+    for extraction in extractions.order_by("pk"):
+        by_record[extraction.record_id].append(extraction)
+    return by_record
+
+
+def _reconciled_counts(review: Review, field_ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for record_id in ReconciledValue.objects.filter(review=review, field_id__in=field_ids).values_list(
+        "record_id", flat=True
+    ):
+        counts[record_id] += 1
+    return counts
+
+
+def study_rows(*, review: Review, viewer: AbstractBaseUser, sees_all: bool) -> list[dict]:
+    """One row per included study. A blinded viewer's row carries their own extraction only."""
+    studies = list(included_studies(review=review))
+    record_ids = [study.pk for study in studies]
+    by_record = _extractions_by_record(review, record_ids)
+    field_ids = [each.pk for each in form_fields(review=review)]
+    reconciled = _reconciled_counts(review, field_ids)
+    rows = []
+    for study in studies:
+        extractions = by_record.get(study.pk, [])
+        mine = next((each for each in extractions if each.reviewer_id == viewer.pk), None)
+        row = {
+            "record": study,
+            "mine": mine,
+            "fields": len(field_ids),
+            "reconciled": reconciled.get(study.pk, 0),
+        }
+        row["is_reconciled"] = bool(field_ids) and row["reconciled"] >= len(field_ids)
+        if sees_all:
+            row["extractions"] = extractions
+            submitted = [each for each in extractions if each.status == Extraction.Status.SUBMITTED]
+            row["is_ready"] = len(submitted) >= 2
+        else:
+            # Whether others have started would tell a reviewer about their colleague's work.
+            row["may_start"] = mine is not None or len(extractions) < 2
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class ReconcileRow:
+    field: FormField
+    first: Any
+    second: Any
+    is_agreed: bool
+    reconciled: ReconciledValue | None
+    error: str = ""
+    choice: dict = dataclass_field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        return self.reconciled.version if self.reconciled else 0
+
+
+def reconcile_rows(*, review: Review, record: Record, extractions: list[Extraction]) -> list[ReconcileRow]:
+    first, second = (answers_of(each) for each in extractions[:2])
+    reconciled = {
+        value.field_id: value
+        for value in ReconciledValue.objects.filter(record=record).select_related("decided_by")
+    }
+    rows = []
+    for form_field in form_fields(review=review):
+        a, b = first.get(form_field.pk), second.get(form_field.pk)
+        agreed = comparison_key(form_field.field_type, a) == comparison_key(form_field.field_type, b)
+        rows.append(ReconcileRow(form_field, a, b, agreed, reconciled.get(form_field.pk)))
+    return rows
+
+
+def submitted_pairs(*, review: Review) -> dict[int, tuple[Extraction, Extraction]]:
+    """For each study both extractors submitted, the two extractions (first started first)."""
+    extractions = (
+        Extraction.objects.filter(review=review, status=Extraction.Status.SUBMITTED)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.only("extraction_id", "field_id", "value"))
+        )
+    )
+    by_record: dict[int, list[Extraction]] = defaultdict(list)
+    for extraction in extractions:
+        by_record[extraction.record_id].append(extraction)
+    return {record_id: (pair[0], pair[1]) for record_id, pair in by_record.items() if len(pair) >= 2}
+
+
+def extraction_agreement(*, review: Review) -> list[tuple[FormField, FieldAgreement]]:
+    """Per active field: percent agreement over studies both extractors submitted; kappa for choices."""
+    pairs = submitted_pairs(review=review)
+    answers = [(answers_of(first), answers_of(second)) for first, second in pairs.values()]
+    results = []
+    for form_field in form_fields(review=review):
+        keys = [
+            (
+                comparison_key(form_field.field_type, a.get(form_field.pk)),
+                comparison_key(form_field.field_type, b.get(form_field.pk)),
+            )
+            for a, b in answers
+        ]
+        results.append((form_field, field_agreement(keys, with_kappa=form_field.field_type in CHOICE_TYPES)))
+    return results
+
+
+def _number_text(number: Decimal) -> int | Decimal:
+    return int(number) if number == number.to_integral_value() else number
+
+
+def extraction_totals(review: Review) -> dict[str, Any]:
+    """What the paper reports: "22 studies involving 307 HCPs and 76 patients".
+
+    ``studies`` counts included studies; ``hcp``, ``patients`` and ``participants`` add up the
+    reconciled values of fields with that total role (``participants`` is everyone: HCPs, patients
+    and other participants); ``studies_reconciled`` counts studies with every form field reconciled.
+    """
+    study_ids = list(included_studies(review=review).values_list("pk", flat=True))
+    totals = {Total.HCP: Decimal(0), Total.PATIENTS: Decimal(0), Total.PARTICIPANTS: Decimal(0)}
+    totalled = FormField.objects.filter(review=review, is_archived=False).exclude(total=Total.NONE)
+    values = ReconciledValue.objects.filter(record_id__in=study_ids, field__in=totalled).values_list(
+        "field__total", "value"
+    )
+    for total, value in values:
+        number = as_number(value)
+        if number is not None:
+            totals[total] += number
+    field_ids = [each.pk for each in form_fields(review=review)]
+    reconciled = _reconciled_counts(review, field_ids)
+    done = sum(1 for record_id in study_ids if field_ids and reconciled.get(record_id, 0) >= len(field_ids))
+    return {
+        "studies": len(study_ids),
+        "hcp": _number_text(totals[Total.HCP]),
+        "patients": _number_text(totals[Total.PATIENTS]),
+        "participants": _number_text(sum(totals.values())),
+        "studies_reconciled": done,
+    }
+
+
+def has_value(value: Any) -> bool:
+    return not is_blank(value)

@@ -1,0 +1,52 @@
+"""Two leads reconciling one study at the same instant: one saves, the other is told, nobody overwrites."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from extraction import services
+from extraction.models import ReconciledValue
+from reviews.models import Membership, Role
+from reviews.services import membership_change_roles
+from reviews.services.reviews import ReviewRuleError
+from tests.extraction.helpers import extract, included_studies, starter_form
+from tests.screening.test_concurrency import _at_once
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are exercised on PostgreSQL"),
+]
+ROUNDS = 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_leads_reconciling_at_once_do_not_overwrite_each_other(
+    review, owner, lead, reviewer, second_reviewer
+):
+    membership_change_roles(
+        actor=owner,
+        membership=Membership.objects.get(review=review, user=owner),
+        roles={Role.OWNER, Role.LEAD},
+    )
+    studies = included_studies(review, owner, [reviewer, second_reviewer], count=ROUNDS)
+    fields = starter_form(review, owner)
+    country = fields["Country"].pk
+    for study in studies:
+        extract(review, study, reviewer, fields, {"Country": "Norway"}, submit=True)
+        extract(review, study, second_reviewer, fields, {"Country": "Sweden"}, submit=True)
+        errors = _at_once(
+            lambda study=study: services.extraction_reconcile(
+                review=review, record=study, lead=lead, choices={country: {"source": "first", "version": 0}}
+            ),
+            lambda study=study: services.extraction_reconcile(
+                review=review, record=study, lead=owner, choices={country: {"source": "second", "version": 0}}
+            ),
+        )
+        refused = [error for error in errors if error is not None]
+        assert len(refused) == 1 and isinstance(refused[0], ReviewRuleError), errors
+        assert "Someone else reconciled" in str(refused[0])
+        value = ReconciledValue.objects.get(record=study, field_id=country)
+        winner = lead if errors[0] is None else owner
+        assert value.version == 1 and value.decided_by == winner
+        assert value.value == ("Norway" if winner == lead else "Sweden")
