@@ -28,16 +28,17 @@ def _memory_gib() -> str:
 
 
 def _postgres_version() -> str:
-    try:
-        from django.db import connection
+    """The server the benchmarks create their databases on."""
+    import psycopg
 
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW server_version")
-                return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-        return connection.vendor
-    except Exception:  # noqa: BLE001
-        return "no database"
+    from bench.import_speed import ADMIN_URL
+
+    try:
+        with psycopg.connect(ADMIN_URL, connect_timeout=3) as connection:
+            version = connection.execute("SHOW server_version").fetchone()[0]
+    except psycopg.Error:
+        return "PostgreSQL unreachable"
+    return f"PostgreSQL {version.split()[0]}"
 
 
 def describe(with_database: bool = True) -> str:
