@@ -126,9 +126,9 @@ def record_list(*, review: Review, query: str = "", source: str = "", status: st
     if query:
         records = records.filter(search_text__contains=query.strip().lower())
     if source:
-        records = records.filter(
-            Exists(SourceRecord.objects.filter(record=OuterRef("pk"), batch__source_name=source))
-        )
+        # A semi-join on the database's own source records: one pass over them, not a probe per record.
+        batches = ImportBatch.objects.filter(review=review, source_name=source).values("pk")
+        records = records.filter(pk__in=SourceRecord.objects.filter(batch__in=batches).values("record_id"))
     if status == "merged":
         records = records.filter(Exists(Merge.objects.filter(target=OuterRef("pk"), undone_at__isnull=True)))
     if status == "possible":
