@@ -387,10 +387,24 @@ def reconcile(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) ->
             context,
             status=200 if request.htmx else 409,
         )
+    saved = _saved_message(access, study)
     if not request.htmx:
-        messages.success(request, "Reconciled values saved.")
+        messages.success(request, saved)
         return redirect("extraction:reconcile", slug=access.review.slug, record_id=study.pk)
-    return render(request, fragment, _reconcile_context(access, study, saved="Reconciled values saved."))
+    return render(request, fragment, _reconcile_context(access, study, saved=saved))
+
+
+def _saved_message(access: ReviewAccess, study) -> str:
+    """Say which fields still have no final value, rather than leave the lead to find them."""
+    decided = set(ReconciledValue.objects.filter(record=study).values_list("field_id", flat=True))
+    still = [
+        field.label
+        for field in selectors.form_fields(review=access.review)
+        if not field.is_archived and field.pk not in decided
+    ]
+    if not still:
+        return "Reconciled values saved; every field has its final value."
+    return f"Reconciled values saved. Still to decide: {', '.join(still)}."
 
 
 # --- Exports -------------------------------------------------------------------------------------

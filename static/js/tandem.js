@@ -37,3 +37,11 @@ document.addEventListener("keydown", function (event) {
   if (window.htmx) { window.htmx.process(panel); }
   if (control.matches("textarea, input")) { control.focus(); } else { control.click(); }
 });
+
+// Reconciliation: typing a consensus value chooses it.
+document.addEventListener("input", function (event) {
+  var box = event.target.closest("[data-consensus-for]");
+  if (!box) { return; }
+  var radio = box.closest("form").querySelector('input[type=radio][name="' + box.dataset.consensusFor + '"][value="consensus"]');
+  if (radio) { radio.checked = true; }
+});
