@@ -40,6 +40,13 @@ def blocking_keys(rec: Prepared) -> Iterator[str]:
         yield f"v{rec.year}|{rec.volume}|{rec.spage}"
 
 
+def record_keys(rec: Prepared) -> tuple[str, ...]:
+    """The record's blocking keys, computed once per record."""
+    if rec.block_keys is None:
+        rec.block_keys = tuple(blocking_keys(rec))
+    return rec.block_keys
+
+
 def _sort_key(rec: Prepared) -> tuple[str, int]:
     return (rec.title_compact, rec.key)
 
@@ -50,9 +57,12 @@ def candidate_pairs(records: Sequence[Prepared], new: set[int] | None = None) ->
     With `new` (record indices), only pairs with at least one member in `new` are returned.
     """
     blocks: dict[str, list[int]] = defaultdict(list)
+    # Incremental: only blocks a new record is in can yield a pair, so only those are gathered.
+    hot = None if new is None else {key for idx in new for key in record_keys(records[idx])}
     for rec in records:
-        for key in blocking_keys(rec):
-            blocks[key].append(rec.idx)
+        for key in record_keys(rec):
+            if hot is None or key in hot:
+                blocks[key].append(rec.idx)
 
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():

@@ -64,6 +64,7 @@ class Prepared:
     """
 
     __slots__ = (
+        "block_keys",
         "conference",
         "doi",
         "doi_shared",
@@ -127,6 +128,7 @@ class Prepared:
         pmid = (record.pmid or "").strip()
         self.pmid = "" if is_empty(pmid) else pmid.lstrip("0")
         self.conference = conference_like(record.publication_type or "", record.journal or "")
+        self.block_keys: tuple[str, ...] | None = None  # filled by blocking.record_keys when first needed
 
 
 _CACHED_SLOTS = tuple(
@@ -157,9 +159,17 @@ class PreparedCache:
                 setattr(prepared, name, value)
             prepared.idx, prepared.doi_shared, prepared.name_tokens_cache = idx, False, None
             return prepared
+        from .blocking import record_keys
+
         prepared = Prepared(idx, record)
+        record_keys(prepared)  # kept with the entry: the blocking keys are most of a record's cost too
         self._entries[record.key] = (record, tuple(getattr(prepared, name) for name in _CACHED_SLOTS))
         return prepared
+
+    def known(self, key: int) -> DedupRecord | None:
+        """The record cached under this key, for callers whose records never change once stored."""
+        entry = self._entries.get(key)
+        return entry[0] if entry is not None else None
 
     def adopt(self, new_keys: dict[int, int]) -> None:
         """Entries known under temporary keys take their permanent ones."""

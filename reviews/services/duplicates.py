@@ -47,21 +47,38 @@ class ImportPlan:
 
 
 def dedup_records_for_review(review: Review) -> tuple[list[DedupRecord], dict[int, int]]:
+    """Every source record of the review as the detector sees it, and the study record each is in.
+
+    A source record's fields never change after import (edits go to the study record), so records
+    this process already holds are not read again: only which study each belongs to is.
+    """
+    cache = _ReviewCache.for_review(review)
+    record_of = dict(SourceRecord.objects.filter(review=review).order_by("id").values_list("id", "record_id"))
+    missing = [source_id for source_id in record_of if cache.known(source_id) is None]
+    fetched = _dedup_records_fetch(review, missing, everything=len(missing) > len(record_of) // 2)
+    records = [cache.known(source_id) or fetched[source_id] for source_id in record_of]
+    return records, record_of
+
+
+def _dedup_records_fetch(
+    review: Review, source_ids: list[int], *, everything: bool
+) -> dict[int, DedupRecord]:
     # Abstracts are left out: the detector does not match on them, and they are most of the bytes.
-    rows = (
-        SourceRecord.objects.filter(review=review)
-        .values_list("id", "record_id", "authors", *_DEDUP_FIELDS)
-        .iterator(chunk_size=5000)
-    )
-    records, record_of = [], {}
-    for source_id, record_id, authors, *values in rows:
-        record_of[source_id] = record_id
-        records.append(
-            DedupRecord(
+    columns = ("id", "authors", *_DEDUP_FIELDS)
+    if everything:
+        batches = [SourceRecord.objects.filter(review=review).values_list(*columns).iterator(chunk_size=5000)]
+    else:
+        batches = [
+            SourceRecord.objects.filter(pk__in=source_ids[start : start + 2000]).values_list(*columns)
+            for start in range(0, len(source_ids), 2000)
+        ]
+    fetched = {}
+    for rows in batches:
+        for source_id, authors, *values in rows:
+            fetched[source_id] = DedupRecord(
                 key=source_id, authors=tuple(authors or ()), **dict(zip(_DEDUP_FIELDS, values, strict=True))
             )
-        )
-    return records, record_of
+    return fetched
 
 
 class _ReviewCache:
@@ -75,10 +92,19 @@ class _ReviewCache:
     cache: PreparedCache | None = None
 
     @classmethod
+    def forget(cls) -> None:
+        cls.review_id, cls.cache = None, None
+
+    @classmethod
     def for_review(cls, review: Review) -> PreparedCache:
         if cls.review_id != review.pk or cls.cache is None:
             cls.review_id, cls.cache = review.pk, PreparedCache()
         return cls.cache
+
+
+def dedup_cache_forget() -> None:
+    """After source records are deleted: SQLite may hand their ids to the next import's records."""
+    _ReviewCache.forget()
 
 
 def dedup_cache_adopt(*, review: Review, source_ids: dict[int, int]) -> None:

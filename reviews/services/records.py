@@ -10,6 +10,7 @@ from reviews.models import ImportBatch, Merge, Record, SourceRecord
 from reviews.services.audit import audit_record
 from reviews.services.display import DISPLAY_FIELDS, records_refresh_display, search_text
 from reviews.services.duplicates import (
+    dedup_cache_forget,
     dedup_cannot_links,
     dedup_find,
     dedup_must_links,
@@ -133,6 +134,7 @@ def import_batch_delete(*, actor: AbstractBaseUser, batch: ImportBatch) -> None:
     audit_record(actor=actor, review=batch.review, action="import.delete", target=batch, before=counts)
     stored_name = batch.file.name
     batch.delete()
+    transaction.on_commit(dedup_cache_forget)
     transaction.on_commit(lambda: batch.file.storage.delete(stored_name))
 
 
