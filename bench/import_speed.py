@@ -38,14 +38,17 @@ def _environment(database_url: str) -> dict[str, str]:
     return env
 
 
-def measure(total: int) -> dict:
-    database_url = _fresh_database()
-    env = _environment(database_url)
+def run_isolated(module: str, *arguments: str) -> dict:
+    """Run ``python -m module --child ...`` against a fresh, migrated database; return its last JSON line.
+
+    A process of its own, so that its peak memory is the benchmark's alone.
+    """
+    env = _environment(_fresh_database())
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
     )
     output = subprocess.run(
-        [sys.executable, "-m", "bench.import_speed", "--child", str(total)],
+        [sys.executable, "-m", module, "--child", *arguments],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,
@@ -53,6 +56,10 @@ def measure(total: int) -> dict:
         text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def measure(total: int) -> dict:
+    return run_isolated("bench.import_speed", str(total))
 
 
 def _child(total: int) -> None:

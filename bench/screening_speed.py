@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,21 +22,9 @@ TARGET_CONFLICTS_MS = 200
 
 
 def measure() -> dict:
-    from bench.import_speed import _environment, _fresh_database
+    from bench.import_speed import run_isolated
 
-    env = _environment(_fresh_database())
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
-    )
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.screening_speed", "--child"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_isolated("bench.screening_speed")
 
 
 def _populate(review, bob, carol) -> int:
