@@ -297,6 +297,8 @@ def _records_page_searched(live_server, page: Page) -> Locator:
     with page.expect_response(re.compile(r"/records/\?q=physical(%20|\+)activity")):
         search.fill("physical activity")
     expect(page.get_by_text("1 record matching “physical activity”.", exact=True)).to_be_visible()
+    # htmx pushes the address just after the swap; wait for it, or "Back" has no entry to return to.
+    expect(page).to_have_url(re.compile(r"q=physical(%20|\+)activity"))
     return search
 
 
@@ -305,6 +307,7 @@ def test_back_after_two_filters_restores_the_whole_records_page(live_server, pag
     with page.expect_response(re.compile(r"source=PubMed")):
         page.get_by_role("combobox", name="Database", exact=True).select_option(label="PubMed")
     expect(page.get_by_text("1 record matching “physical activity”.", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"source=PubMed"))
 
     # htmx keeps no history cache (historyCacheSize 0), so "Back" asks the server for the page again.
     with page.expect_response(lambda response: "hx-history-restore-request" in response.request.headers):
