@@ -144,12 +144,6 @@ def screening_stage_counts(*, review: Review, stage: str) -> dict[str, int]:
     }
 
 
-def screening_settled_counts(*, review: Review, stage: str) -> dict[str, int]:
-    """What any member may see: settled outcomes only, never who decided what on an open record."""
-    counts = screening_stage_counts(review=review, stage=stage)
-    return {key: counts[key] for key in ("records", "included", "excluded", "not_retrievable")}
-
-
 def _decision_pairs(review: Review, stage: str) -> dict[tuple[str, str], list[tuple[bool, bool]]]:
     """(advance?, advance?) per record both reviewers of a pair decided, grouped by the pair."""
     rows = (

@@ -232,10 +232,6 @@ def _plan_group(plan: ImportPlan, group: list[int], record_of: dict[int, int], s
 # --- People's decisions ----------------------------------------------------------------------------
 
 
-def _source_pair(a: SourceRecord, b: SourceRecord) -> tuple[SourceRecord, SourceRecord]:
-    return (a, b) if a.pk < b.pk else (b, a)
-
-
 def _lock_pair(pair: DuplicatePair) -> DuplicatePair:
     # Lock the pair: two people deciding it at once must not both act on it.
     locked = DuplicatePair.objects.select_for_update().select_related("source_a", "source_b").get(pk=pair.pk)
