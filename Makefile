@@ -20,11 +20,11 @@ run: $(STAMP)
 	@echo "Tandem is at http://$(HOST):$(PORT)/ (log in as alice, bob or carol)"
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The whole suite: unit, integration and real-data tests on both cores, then the real-browser tests
-# on their own (timing-sensitive, they are steadier without a second test process beside them).
+# The whole suite: the real-browser tests on their own first (timing-sensitive, they are steadier
+# without a second test process beside them), then unit, integration and real-data tests on both cores.
 test: $(STAMP)
-	DEBUG=1 $(BIN)/pytest -n 2 -m "not e2e"
 	DEBUG=1 $(BIN)/pytest -m e2e
+	DEBUG=1 $(BIN)/pytest -n 2 -m "not e2e"
 
 test-fast: $(STAMP)
 	DEBUG=1 $(BIN)/pytest -n 2 -m "not e2e"
