@@ -18,6 +18,7 @@ urlpatterns = [
     path("r/<slug:slug>/imports/upload/", imports.import_upload, name="import_upload"),
     path("r/<slug:slug>/imports/<int:batch_id>/progress/", imports.import_progress, name="import_progress"),
     path("r/<slug:slug>/imports/<int:batch_id>/delete/", imports.import_delete, name="import_delete"),
+    path("r/<slug:slug>/imports/<int:batch_id>/retry/", imports.import_retry, name="import_retry"),
     path("r/<slug:slug>/records/", records.record_list, name="records"),
     path("r/<slug:slug>/records/<int:record_id>/", records.record_detail, name="record"),
     path("r/<slug:slug>/records/<int:record_id>/remove/", records.record_remove, name="record_remove"),

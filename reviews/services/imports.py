@@ -142,6 +142,37 @@ def import_batch_create(
     return batch
 
 
+IMPORT_NOT_STALLED = "This file is still being imported (or waiting its turn); there is nothing to retry yet."
+
+
+def import_batch_is_stalled(batch: ImportBatch) -> bool:
+    """Waiting far longer than any job may run, with no sign of work: its message was lost (a broker
+    restart, say) or no worker is running. Such a batch may be queued again; the attempt counter still
+    stops a file that keeps killing workers."""
+    if batch.status != ImportBatch.Status.PENDING or import_progress_get(batch.pk) is not None:
+        return False
+    waited = (timezone.now() - batch.created_at).total_seconds()
+    return waited > settings.CELERY_TASK_TIME_LIMIT + 60
+
+
+@transaction.atomic
+def import_batch_retry(*, actor: AbstractBaseUser, batch: ImportBatch) -> ImportBatch:
+    from reviews.tasks import import_batch_process
+
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if not import_batch_is_stalled(batch):
+        raise ReviewRuleError(IMPORT_NOT_STALLED)
+    audit_record(
+        actor=actor,
+        review=batch.review,
+        action="import.retry",
+        target=batch,
+        after={"attempts": batch.attempts},
+    )
+    transaction.on_commit(lambda: import_batch_process.delay(batch.pk))
+    return batch
+
+
 # --- The job -----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from reviews.services.duplicates import (
     dedup_records_for_review,
     records_merge,
 )
+from reviews.services.imports import import_batch_is_stalled
 from reviews.services.reviews import ReviewRuleError
 from screening.services import screening_records_sync
 
@@ -110,7 +111,7 @@ def _records_with_screening(record_ids: set[int]) -> set[int]:
 def import_batch_delete(*, actor: AbstractBaseUser, batch: ImportBatch) -> None:
     """Delete a file's records; records it had merged with others go back to how they were imported."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status == ImportBatch.Status.PENDING:
+    if batch.status == ImportBatch.Status.PENDING and not import_batch_is_stalled(batch):
         raise ReviewRuleError(BATCH_STILL_RUNNING)
     ours = SourceRecord.objects.filter(batch=batch)
     affected = set(ours.values_list("record_id", flat=True))

@@ -10,7 +10,13 @@ from reviews import selectors
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
 from reviews.forms import ImportFileFormSet
 from reviews.models import ImportBatch, Role
-from reviews.services.imports import ImportRefused, import_batch_create, import_progress_get
+from reviews.services.imports import (
+    ImportRefused,
+    import_batch_create,
+    import_batch_is_stalled,
+    import_batch_retry,
+    import_progress_get,
+)
 from reviews.services.records import import_batch_delete
 from reviews.services.reviews import ReviewRuleError
 
@@ -54,12 +60,26 @@ def import_upload(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespons
 def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=batch_id, review=access.review)
     batch.progress = import_progress_get(batch.pk)
+    batch.is_stalled = import_batch_is_stalled(batch)
     context = {"access": access, "review": access.review, "batch": batch}
     response = render(request, "reviews/imports.html#batch-row", context)
     if batch.is_finished:
         # 286 tells htmx to stop polling; the row it carries shows the result.
         response.status_code = HttpResponseStopPolling.status_code
     return response
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def import_retry(request: HtmxHttpRequest, access: ReviewAccess, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=batch_id, review=access.review)
+    try:
+        import_batch_retry(actor=request.user, batch=batch)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{batch.original_filename} is queued again.")
+    return redirect("reviews:imports", slug=access.review.slug)
 
 
 @require_POST
@@ -79,6 +99,7 @@ def _render_imports(request, access: ReviewAccess, formset, status: int = 200) -
     batches = list(selectors.import_batch_list(review=access.review))
     for batch in batches:
         batch.progress = None if batch.is_finished else import_progress_get(batch.pk)
+        batch.is_stalled = import_batch_is_stalled(batch)
     context = {
         "access": access,
         "review": access.review,

@@ -106,3 +106,22 @@ def test_an_owner_edits_removes_and_restores_a_record(review, owner):
         "record.remove",
         "record.edit",
     ]
+
+
+def test_a_stalled_batch_can_be_deleted_but_a_running_one_cannot(review, owner):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reviews.models import ImportBatch
+    from reviews.services.imports import import_batch_create
+    from tests.reviews.importing import upload
+
+    batch = import_batch_create(
+        actor=owner, review=review, uploaded=upload("three.ris"), source_name="X", enqueue=False
+    )
+    with pytest.raises(ReviewRuleError, match="still being imported"):
+        import_batch_delete(actor=owner, batch=batch)
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    import_batch_delete(actor=owner, batch=batch)
+    assert not ImportBatch.objects.filter(pk=batch.pk).exists()

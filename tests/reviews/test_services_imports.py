@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 
@@ -138,3 +140,27 @@ def test_postgresql_writes_with_copy(review, owner, django_assert_max_num_querie
     with django_assert_max_num_queries(40):
         batch = import_file(review, owner, "three.ris")
     assert batch.records_count == 3
+
+
+def test_a_batch_whose_job_never_ran_can_be_queued_again(review, owner, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reviews.services.imports import IMPORT_NOT_STALLED, import_batch_is_stalled, import_batch_retry
+    from reviews.services.reviews import ReviewRuleError
+
+    batch = import_batch_create(
+        actor=owner, review=review, uploaded=upload("three.ris"), source_name="X", enqueue=False
+    )
+    assert not import_batch_is_stalled(batch)
+    with pytest.raises(ReviewRuleError, match=re.escape(IMPORT_NOT_STALLED)):
+        import_batch_retry(actor=owner, batch=batch)
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    batch.refresh_from_db()
+    assert import_batch_is_stalled(batch)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_batch_retry(actor=owner, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE and SourceRecord.objects.filter(batch=batch).count() == 3
+    assert AuditEvent.objects.filter(action="import.retry", object_id=str(batch.pk)).exists()
