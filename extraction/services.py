@@ -317,7 +317,7 @@ def _may_extract(review: Review, reviewer: AbstractBaseUser) -> None:
     membership = review.memberships.filter(user=reviewer).first()
     if membership is None or not membership.is_reviewer:
         raise ReviewRuleError(EXTRACT_NOT_A_REVIEWER)
-    if membership.is_lead and not review.lead_may_screen:
+    if not membership.may_decide:
         raise ReviewRuleError(EXTRACT_LEAD_MAY_NOT)
 
 

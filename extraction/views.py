@@ -26,7 +26,7 @@ def _sees_all(access: ReviewAccess) -> bool:
 
 
 def _check_extractor(request, access: ReviewAccess) -> None:
-    if not access.is_reviewer or (access.is_lead and not access.review.lead_may_screen):
+    if not access.may_decide:
         forbid(request, "Only the review's reviewers extract data (leads reconcile instead).")
 
 
@@ -52,7 +52,7 @@ def study_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
         "rows": selectors.study_rows(review=review, viewer=request.user, sees_all=sees_all),
         "totals": selectors.extraction_totals(review),
         "agreement": selectors.extraction_agreement(review=review) if sees_all else [],
-        "may_extract": access.is_reviewer and not (access.is_lead and not review.lead_may_screen),
+        "may_extract": access.may_decide,
         "has_form": bool(selectors.form_fields(review=review)),
     }
     return render(request, "extraction/studies.html", context)

@@ -45,6 +45,10 @@ class ReviewAccess:
     def is_reviewer(self) -> bool:
         return self.membership.is_reviewer
 
+    @property
+    def may_decide(self) -> bool:
+        return self.membership.may_decide
+
     def has_any(self, roles: tuple[str, ...]) -> bool:
         return any(self.membership.has_role(role) for role in roles)
 

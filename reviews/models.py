@@ -89,6 +89,11 @@ class Membership(models.Model):
     def has_role(self, role: str) -> bool:
         return getattr(self, f"is_{role}")
 
+    @property
+    def may_decide(self) -> bool:
+        """Screens and extracts as one of the deciding reviewers: a lead only where the review allows it."""
+        return self.is_reviewer and (not self.is_lead or self.review.lead_may_screen)
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -202,7 +207,29 @@ class ImportBatch(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
-class Record(models.Model):
+class BibliographicFields(models.Model):
+    """What a reference says about a study: shared by the source records and the study record they make."""
+
+    title = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    journal = models.TextField(blank=True)
+    volume = models.CharField(max_length=60, blank=True)
+    issue = models.CharField(max_length=60, blank=True)
+    pages = models.CharField(max_length=60, blank=True)
+    doi = models.CharField(max_length=255, blank=True)
+    pmid = models.CharField(max_length=20, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=60, blank=True)
+    publication_type = models.CharField(max_length=120, blank=True)
+    urls = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Record(BibliographicFields):
     """A study record: what reviewers screen. It gathers one or more source records (duplicates).
 
     A record absorbed by a merge keeps its row with ``merged_into`` set, so the merge can be undone
@@ -213,20 +240,7 @@ class Record(models.Model):
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     is_removed = models.BooleanField(default=False)
     removed_reason = models.CharField(max_length=200, blank=True)
-    title = models.TextField(blank=True)
-    abstract = models.TextField(blank=True)
-    authors = models.JSONField(default=list, blank=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    journal = models.TextField(blank=True)
-    volume = models.CharField(max_length=60, blank=True)
-    issue = models.CharField(max_length=60, blank=True)
-    pages = models.CharField(max_length=60, blank=True)
     doi = models.CharField(max_length=255, blank=True, db_index=True)
-    pmid = models.CharField(max_length=20, blank=True)
-    keywords = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=60, blank=True)
-    publication_type = models.CharField(max_length=120, blank=True)
-    urls = models.JSONField(default=list, blank=True)
     is_edited = models.BooleanField(
         default=False, help_text="Edited by hand: merges no longer refresh the fields."
     )
@@ -250,7 +264,7 @@ class Record(models.Model):
         return self.authors[0] if self.authors else ""
 
 
-class SourceRecord(models.Model):
+class SourceRecord(BibliographicFields):
     """One record exactly as one export gave it, with every raw field."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
@@ -262,20 +276,6 @@ class SourceRecord(models.Model):
         Record, on_delete=models.PROTECT, related_name="+", help_text="The record it was imported as."
     )
     source_record_id = models.CharField(max_length=255, blank=True)
-    title = models.TextField(blank=True)
-    abstract = models.TextField(blank=True)
-    authors = models.JSONField(default=list, blank=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    journal = models.TextField(blank=True)
-    volume = models.CharField(max_length=60, blank=True)
-    issue = models.CharField(max_length=60, blank=True)
-    pages = models.CharField(max_length=60, blank=True)
-    doi = models.CharField(max_length=255, blank=True)
-    pmid = models.CharField(max_length=20, blank=True)
-    keywords = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=60, blank=True)
-    publication_type = models.CharField(max_length=120, blank=True)
-    urls = models.JSONField(default=list, blank=True)
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:

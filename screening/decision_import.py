@@ -20,12 +20,7 @@ from reviews.services import review_update_settings
 from reviews.services.reviews import ReviewRuleError
 from screening import services
 from screening.models import Choice, Decision, RecordStage, Stage
-from screening.services import (
-    DECISION_LEAD_MAY_NOT_SCREEN,
-    DECISION_MAYBE_AT_FULL_TEXT,
-    DECISION_NEEDS_REASON,
-    DECISION_NOT_A_REVIEWER,
-)
+from screening.services import DECISION_MAYBE_AT_FULL_TEXT, DECISION_NEEDS_REASON, screening_check_reviewer
 
 CHOICES = {
     "include": Choice.INCLUDE,
@@ -135,14 +130,6 @@ def _rows(reader) -> list[CsvRow]:
                 CsvRow(line, {name: value.strip() for name, value in zip(columns, cells, strict=False)})
             )
     return rows
-
-
-def _check_reviewer(review: Review, reviewer: AbstractBaseUser) -> None:
-    membership = review.memberships.filter(user=reviewer).first()
-    if membership is None or not membership.is_reviewer:
-        raise ReviewRuleError(DECISION_NOT_A_REVIEWER)
-    if membership.is_lead and not review.lead_may_screen:
-        raise ReviewRuleError(DECISION_LEAD_MAY_NOT_SCREEN)
 
 
 def _record_number(value: str) -> int | None:
@@ -305,7 +292,7 @@ def screening_decisions_import(
 ) -> DecisionImportResult:
     """Record one reviewer's decisions from a file: all of them, or (DecisionImportInvalid) none."""
     Stage(stage)
-    _check_reviewer(review, reviewer)
+    screening_check_reviewer(review=review, reviewer=reviewer)
     reasons = _Reasons(review, add_missing_reasons)
     # Every row is written through the service, each in its own savepoint, so that every refusal
     # is collected; one refusal and the outer transaction undoes the lot.

@@ -74,11 +74,12 @@ def screening_stage_open(*, review: Review, record_ids: Iterable[int], stage: st
     return len(rows)
 
 
-def _may_screen(review: Review, reviewer: AbstractBaseUser) -> None:
+def screening_check_reviewer(*, review: Review, reviewer: AbstractBaseUser) -> None:
+    """Refuse anyone who is not one of the review's deciding reviewers, saying why."""
     membership = review.memberships.filter(user=reviewer).first()
     if membership is None or not membership.is_reviewer:
         raise ReviewRuleError(DECISION_NOT_A_REVIEWER)
-    if membership.is_lead and not review.lead_may_screen:
+    if not membership.may_decide:
         raise ReviewRuleError(DECISION_LEAD_MAY_NOT_SCREEN)
 
 
@@ -122,7 +123,7 @@ def screening_decision_record(
     reason: str = "",
     note: str = "",
 ) -> Decision:
-    _may_screen(review, reviewer)
+    screening_check_reviewer(review=review, reviewer=reviewer)
     if record.review_id != review.pk or not record.is_active:
         raise ReviewRuleError(DECISION_NOT_IN_REVIEW.format(record=record.pk))
     reason = _check_choice(review, stage, choice, reason.strip())

@@ -29,7 +29,7 @@ def _stage(stage_slug: str) -> str:
 
 
 def _check_screener(request, access: ReviewAccess) -> None:
-    if not access.is_reviewer or (access.is_lead and not access.review.lead_may_screen):
+    if not access.may_decide:
         forbid(request, "Only the review's reviewers screen records (leads resolve conflicts instead).")
 
 
