@@ -18,7 +18,18 @@ from __future__ import annotations
 
 import pytest
 
-from bench.dedup_accuracy import ASYSD_SET, ASYSD_SOURCE_SET, load_set, run_set, shuffled
+from bench.dedup_accuracy import (
+    ASYSD_SET,
+    ASYSD_SOURCE_SET,
+    exact_copies,
+    group_pairs,
+    labels_allow,
+    load_set,
+    rule_forbidden,
+    run_set,
+    score_removals,
+    shuffled,
+)
 from reviews.dedup import DedupResult, find_duplicates, normalise_title
 from tests.shared_data import SHARED_DATA, requires_shared_data
 
@@ -70,6 +81,33 @@ def test_the_asysd_label_column_marks_copies_of_kept_records_as_kept():
         and (normalise_title(r.title), r.year) in kept_early
     ]
     assert len(kept_copies) >= 340
+
+
+def test_removing_exact_copies_alone_already_misses_the_precision_target_on_the_asysd_label_column():
+    labelled = load_set(ASYSD_SET, SHARED_DATA)
+    copies = exact_copies(labelled.records)
+    exact = score_removals(labelled.labels, copies)
+    assert exact.predicted >= 500  # hundreds of records identical in every field
+    assert exact.precision < 0.7
+    assert labels_allow(labelled) == f"exact copies alone: prec. {exact.precision:.3f}"
+
+
+def test_the_haematology_rules_forbid_more_true_pairs_than_the_target_leaves_room_for():
+    labelled = load_set("haematology", SHARED_DATA)
+    by_key = {r.key: r for r in labelled.records}
+    truth = group_pairs(labelled.true_groups)
+    forbidden = [p for p in truth if rule_forbidden(by_key[p[0]], by_key[p[1]])]
+    assert len(forbidden) > (1 - SENSITIVITY) * len(truth)
+    assert labels_allow(labelled) == f"sens. ≤ {1 - len(forbidden) / len(truth):.3f}"
+
+
+def test_exact_copies_groups_only_records_identical_in_every_field():
+    from reviews.dedup import DedupRecord
+
+    a = DedupRecord(key=1, title="Same", authors=("Smith, J.",), year=2020)
+    b = DedupRecord(key=2, title="Same", authors=("Smith, J.",), year=2020)
+    c = DedupRecord(key=3, title="Same", authors=("Smith, J.",), year=2021)
+    assert exact_copies([c, b, a]) == [[1, 2]]
 
 
 def test_incremental_import_gives_the_same_groups_as_a_full_run():
