@@ -88,7 +88,12 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "tandem.sqlite3",
             # A busy timeout keeps two requests writing at once from failing with "database is locked".
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # WAL lets pages read while an import job writes.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -107,6 +112,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 900)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 960)
 CELERY_TASK_ROUTES = {"reviews.tasks.*": {"queue": "imports"}}
+# Without a broker, jobs run on a thread of the web process (see reviews/jobs.py), so uploads return at once.
+TANDEM_JOBS_IN_THREAD = env_bool("TANDEM_JOBS_IN_THREAD", not REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # --- Cache (login rate limits and locks share it across processes when Redis is there) ------

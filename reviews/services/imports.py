@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from reviews.jobs import job_enqueue
 from reviews.models import ImportBatch, Review
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
 from reviews.services.audit import audit_record
@@ -134,7 +135,7 @@ def import_batch_create(
                 after={"file": batch.original_filename, "source": batch.source_name, "sha256": sha256},
             )
             if enqueue:
-                transaction.on_commit(lambda: import_batch_process.delay(batch.pk))
+                transaction.on_commit(lambda: job_enqueue(import_batch_process, batch.pk))
     except IntegrityError:
         # Two uploads of one file at the same moment: the constraint let only one through.
         _check_not_imported_before(review=review, sha256=sha256, filename=uploaded.name or "the file")
@@ -169,7 +170,7 @@ def import_batch_retry(*, actor: AbstractBaseUser, batch: ImportBatch) -> Import
         target=batch,
         after={"attempts": batch.attempts},
     )
-    transaction.on_commit(lambda: import_batch_process.delay(batch.pk))
+    transaction.on_commit(lambda: job_enqueue(import_batch_process, batch.pk))
     return batch
 
 

@@ -1,0 +1,63 @@
+"""Without a broker, an import job runs on a thread of the web process: the upload returns at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import reviews.services.imports as imports
+from reviews.models import ImportBatch, Record
+from reviews.services.imports import import_batch_create
+from tests.reviews.importing import upload
+
+
+def _wait_until_finished(batch: ImportBatch, seconds: float = 30) -> ImportBatch:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if batch.is_finished:
+            break
+        time.sleep(0.05)
+    return batch
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upload_returns_while_the_job_runs_on_a_thread(review, owner, settings, monkeypatch):
+    settings.TANDEM_JOBS_IN_THREAD = True
+    may_run = threading.Event()
+    ran_on = []
+    real_run = imports.import_batch_run
+
+    def held_run(*, batch_id):
+        ran_on.append(threading.current_thread())
+        assert may_run.wait(10)
+        return real_run(batch_id=batch_id)
+
+    monkeypatch.setattr(imports, "import_batch_run", held_run)
+
+    batch = import_batch_create(
+        actor=owner, review=review, uploaded=upload("three.ris"), source_name="Embase"
+    )
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PENDING  # the job is still held: the caller did not wait
+    may_run.set()
+    batch = _wait_until_finished(batch)
+    assert batch.status == ImportBatch.Status.DONE, batch.error
+    assert ran_on and ran_on[0] is not threading.current_thread()
+    assert Record.objects.filter(review=review).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_on_a_thread_marks_its_batch_failed(review, owner, settings):
+    settings.TANDEM_JOBS_IN_THREAD = True
+    truncated = b"TY  - JOUR\nTI  - A title without its end\n"
+    batch = import_batch_create(
+        actor=owner, review=review, uploaded=upload("cut.ris", truncated), source_name="Embase"
+    )
+    batch = _wait_until_finished(batch)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "cut.ris" in batch.error
+    assert not Record.objects.filter(review=review).exists()
