@@ -8,8 +8,10 @@ from collections.abc import Callable
 from .base import FORMAT_NAMES, FORMATS, ImportFormatError, ParsedRecord, ParseResult
 from .bibtex import parse_bibtex
 from .detect import detect_binary_format, detect_text_format
+from .endnote_tagged import parse_endnote_tagged
 from .endnote_xml import parse_endnote_xml
 from .nbib import parse_nbib
+from .pubmed_xml import parse_pubmed_xml
 from .ris import parse_ris
 from .tabular import csv_rows, parse_table, xlsx_rows
 from .text import decode_bytes
@@ -25,6 +27,8 @@ _TEXT_PARSERS: dict[str, TextParser] = {
     "wos": parse_wos,
     "bibtex": parse_bibtex,
     "endnote-xml": parse_endnote_xml,
+    "endnote-tagged": parse_endnote_tagged,
+    "pubmed-xml": parse_pubmed_xml,
     "csv": lambda text, filename: parse_table(csv_rows(text, filename), filename),
     "pubmed-csv": lambda text, filename: parse_table(csv_rows(text, filename), filename, pubmed=True),
 }
@@ -35,6 +39,8 @@ _NOTHING_FOUND = {
     "wos": "no record starts with a 'PT' line",
     "bibtex": "no entries such as @article{...}",
     "endnote-xml": "no <record> elements",
+    "endnote-tagged": "no tagged lines such as '%T ' or '%A '",
+    "pubmed-xml": "no <PubmedArticle> elements",
     "csv": "the table has a header row but no data rows",
     "pubmed-csv": "the table has a header row but no data rows",
     "xlsx": "the first worksheet has a header row but no data rows",

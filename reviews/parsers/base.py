@@ -5,13 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # tsv is read by "csv" (the delimiter is sniffed), so it has no code of its own.
-FORMATS = ("ris", "nbib", "pubmed-csv", "endnote-xml", "bibtex", "wos", "csv", "xlsx")
+FORMATS = (
+    "ris",
+    "nbib",
+    "pubmed-csv",
+    "pubmed-xml",
+    "endnote-xml",
+    "endnote-tagged",
+    "bibtex",
+    "wos",
+    "csv",
+    "xlsx",
+)
 
 FORMAT_NAMES = {
     "ris": "RIS",
     "nbib": "PubMed/MEDLINE (nbib)",
     "pubmed-csv": "PubMed CSV",
+    "pubmed-xml": "PubMed XML",
     "endnote-xml": "EndNote XML",
+    "endnote-tagged": "EndNote tagged (Refer/.enw)",
     "bibtex": "BibTeX",
     "wos": "Web of Science tagged (plain text/CIW)",
     "csv": "CSV/TSV",

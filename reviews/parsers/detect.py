@@ -20,14 +20,17 @@ _RIS_START = re.compile(r"TY  -(?: |$)")
 _RIS_LIKE_TAG = re.compile(r"[A-Z][A-Z0-9]  - ")
 _WOS_LINE = re.compile(r"(?:FN \S|VR \d|PT [A-Z]\s*$)")
 _BIBTEX_ENTRY = re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")
-_REFER_START = re.compile(r"%0 \S")
+# Refer/EndNote tagged: "%" and a digit or capital, a space, a value ("%0 Journal Article", "%T Title").
+_REFER_LINE = re.compile(r"%[0-9A-Z] \S")
 _XML_RECORDS = re.compile(r"<records?[\s>/]")
+_XML_ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_PUBMED_ROOTS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet"})
 _TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".tab"})
 _NBIB_EXTENSIONS = frozenset({".nbib", ".medline", ".pubmed"})
 
 SUPPORTED = (
-    "RIS (.ris), PubMed/MEDLINE (.nbib), PubMed CSV, EndNote XML, BibTeX (.bib), "
-    "Web of Science plain text/CIW, CSV/TSV or Excel (.xlsx) with a Title column"
+    "RIS (.ris), PubMed/MEDLINE (.nbib), PubMed CSV, PubMed XML, EndNote XML, EndNote tagged (.enw), "
+    "BibTeX (.bib), Web of Science plain text/CIW, CSV/TSV or Excel (.xlsx) with a Title column"
 )
 _ADVICE = f"supported formats are {SUPPORTED}"
 _BINARY_MAGIC = (
@@ -85,21 +88,21 @@ def detect_text_format(text: str, *, filename: str) -> str:
         return _xml_format(head, filename)
     lines = split_lines(head)[:_HEAD_LINES]
     first = next((line for line in lines if line.strip()), "")
-    found = _tagged_format(first, filename, lines.index(first) + 1)
+    found = _tagged_format(first)
     if found:
         return found
     # A table's header is its first line; tagged exports may open with a preamble ("1.", "Provider: ...").
     table = _table_format(first)
     if table:
         return table
-    for number, line in enumerate(lines, 1):
-        found = _tagged_format(line, filename, number)
+    for line in lines:
+        found = _tagged_format(line)
         if found:
             return found
     return _fallback(lines, first, filename)
 
 
-def _tagged_format(line: str, filename: str, number: int) -> str | None:
+def _tagged_format(line: str) -> str | None:
     if _RIS_START.match(line):
         return "ris"
     tagged = split_tag(line)
@@ -109,13 +112,8 @@ def _tagged_format(line: str, filename: str, number: int) -> str | None:
         return "wos"
     if _BIBTEX_ENTRY.match(line):
         return "bibtex"
-    if _REFER_START.match(line):
-        raise ImportFormatError(
-            "this is an EndNote/Refer tagged export (lines starting %0, %A, %T...), which is not supported; "
-            "export the references as RIS or EndNote XML instead",
-            filename=filename,
-            line=number,
-        )
+    if _REFER_LINE.match(line):
+        return "endnote-tagged"
     return None
 
 
@@ -150,15 +148,31 @@ def _xml_format(head: str, filename: str) -> str:
         raise ImportFormatError(
             f"this is an HTML web page, not a bibliographic export; {_ADVICE}", filename=filename, line=1
         )
-    if "pubmedarticleset" in lowered:
-        raise ImportFormatError(
-            "this is PubMed XML, which is not supported; in PubMed choose Send to > Citation manager "
-            "(a .nbib file) or Save > Format: PubMed instead",
-            filename=filename,
-        )
+    if _xml_root(head) in _PUBMED_ROOTS:
+        return "pubmed-xml"
     # A DTD or entity declaration goes to the EndNote XML reader, which refuses it with the line number.
     if "<!doctype" in lowered or "<!entity" in lowered or _XML_RECORDS.search(head):
         return "endnote-xml"
     raise ImportFormatError(
-        "this is XML but not an EndNote XML export (no <records> element found)", filename=filename
+        "this is XML but neither an EndNote XML nor a PubMed XML export "
+        "(no <records> or <PubmedArticleSet> element found)",
+        filename=filename,
     )
+
+
+def _xml_root(head: str) -> str:
+    """The name of the first element, past the declaration, comments and any DOCTYPE."""
+    text = head[:65536]
+    position = text.find("<")
+    while position != -1:
+        if text.startswith("<!--", position):
+            end = text.find("-->", position + 4)
+            if end == -1:
+                return ""
+            position = text.find("<", end + 3)
+            continue
+        match = _XML_ROOT.match(text, position)
+        if match:
+            return match.group(1)
+        position = text.find("<", position + 1)
+    return ""

@@ -7,10 +7,7 @@ Uploaded XML is untrusted: DTDs, entity declarations and external references are
 from __future__ import annotations
 
 import re
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as DefusedET
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from xml.etree.ElementTree import Element
 
 from .base import ImportFormatError, ParsedRecord, add_raw
 from .normalise import (
@@ -25,6 +22,7 @@ from .normalise import (
     pmid_from_url,
 )
 from .text import normalise_newlines
+from .xml_records import xml_find_records, xml_parse, xml_record_lines
 
 # Formatting wrappers whose text belongs to the enclosing field.
 _INLINE = frozenset({"style"})
@@ -35,73 +33,19 @@ _NOTE_FIELDS = ("notes", "custom1", "custom2", "custom3", "custom4", "custom5", 
 
 
 def parse_endnote_xml(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]:
-    root = _parse_xml(text, filename)
-    elements = _find_records(root)
+    root = xml_parse(text, filename, format_name="EndNote XML")
+    elements = xml_find_records(root, ("record",))
     if not elements:
         raise ImportFormatError(
             f"no records found: the XML has no <record> elements (its root element is <{root.tag}>), "
             "so it is not an EndNote XML export",
             filename=filename,
         )
-    lines = _record_lines(text, len(elements))
+    lines = xml_record_lines(text, _RECORD_START, len(elements))
     records = [
         _to_record(element, position, lines[position - 1]) for position, element in enumerate(elements, 1)
     ]
     return records, []
-
-
-def _parse_xml(text: str, filename: str) -> Element:
-    try:
-        return DefusedET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DTDForbidden:
-        raise _refused(text, filename, "<!DOCTYPE", "declares a DTD (<!DOCTYPE ...>)") from None
-    except EntitiesForbidden:
-        raise _refused(text, filename, "<!ENTITY", "declares XML entities") from None
-    except ExternalReferenceForbidden:
-        raise _refused(text, filename, "SYSTEM", "refers to an external file or URL") from None
-    except ParseError as err:
-        line = err.position[0] if getattr(err, "position", None) else None
-        reason = str(err).split(":")[0]
-        raise ImportFormatError(
-            f"the XML is not well-formed ({reason})", filename=filename, line=line
-        ) from None
-    except (ValueError, RecursionError) as err:
-        raise ImportFormatError(f"the XML could not be read ({err})", filename=filename) from None
-
-
-def _refused(text: str, filename: str, marker: str, what: str) -> ImportFormatError:
-    position = text.find(marker)
-    line = text.count("\n", 0, position) + 1 if position >= 0 else None
-    return ImportFormatError(
-        f"the XML {what}; such files are refused for safety (EndNote XML exports never need one)",
-        filename=filename,
-        line=line,
-    )
-
-
-def _record_lines(text: str, count: int) -> list[int]:
-    """Line of each <record> start tag; 0 for all when the tags cannot be matched up one to one."""
-    starts = [match.start() for match in _RECORD_START.finditer(text)]
-    if len(starts) != count:
-        return [0] * count
-    lines, line, previous = [], 1, 0
-    for start in starts:
-        line += text.count("\n", previous, start)
-        lines.append(line)
-        previous = start
-    return lines
-
-
-def _find_records(root: Element) -> list[Element]:
-    """<record> elements in document order, not looking inside a record (they never nest in an export)."""
-    found, stack = [], [root]
-    while stack:
-        element = stack.pop()
-        if element.tag == "record":
-            found.append(element)
-        else:
-            stack.extend(reversed(list(element)))
-    return found
 
 
 def _flatten(record: Element) -> dict[str, list[str]]:

@@ -22,7 +22,18 @@ def workbook_bytes() -> bytes:
 
 
 def test_the_format_codes_are_the_agreed_ones():
-    assert FORMATS == ("ris", "nbib", "pubmed-csv", "endnote-xml", "bibtex", "wos", "csv", "xlsx")
+    assert FORMATS == (
+        "ris",
+        "nbib",
+        "pubmed-csv",
+        "pubmed-xml",
+        "endnote-xml",
+        "endnote-tagged",
+        "bibtex",
+        "wos",
+        "csv",
+        "xlsx",
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,6 +46,8 @@ def test_the_format_codes_are_the_agreed_ones():
         ("savedrecs.ciw", "wos"),
         ("endnote.xml", "endnote-xml"),
         ("zotero.xml", "endnote-xml"),
+        ("endnote.enw", "endnote-tagged"),
+        ("pubmed.xml", "pubmed-xml"),
         ("refs.bib", "bibtex"),
         ("scopus.csv", "csv"),
         ("pubmed.csv", "pubmed-csv"),
@@ -89,11 +102,9 @@ def test_it_rejects_an_unknown_format_name():
     [
         ("<!DOCTYPE html>\n<html><body>Sign in</body></html>", "line 1: this is an HTML web page"),
         (
-            "<?xml version='1.0'?><PubmedArticleSet></PubmedArticleSet>",
-            "this is PubMed XML, which is not supported",
+            "<?xml version='1.0'?><catalog><book/></catalog>",
+            "this is XML but neither an EndNote XML nor a PubMed XML export",
         ),
-        ("<?xml version='1.0'?><catalog><book/></catalog>", "this is XML but not an EndNote XML export"),
-        ("%T A title\n%0 Journal Article\n%A Guo, W\n", "line 2: this is an EndNote/Refer tagged export"),
         (
             "Just some notes about my review.\nNothing else.\n",
             "line 1: this does not look like a bibliographic",
@@ -108,6 +119,33 @@ def test_it_refuses_files_that_are_not_bibliographic_exports(data, message):
 
     assert caught.value.filename == "upload.dat"
     assert str(caught.value).startswith("upload.dat")
+
+
+def test_it_detects_refer_records_whatever_tag_opens_them():
+    assert detect("%T A title\n%A Guo, W\n%D 2021\n", filename="ais.txt") == "endnote-tagged"
+    assert detect("Exported from EndNote\n\n%0 Journal Article\n%T A title\n") == "endnote-tagged"
+
+
+def test_a_bibtex_comment_is_not_taken_for_a_refer_tag():
+    assert detect("% A comment line\n%%Another\n@article{key, title={T}}\n") == "bibtex"
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        "<?xml version='1.0'?><PubmedArticleSet></PubmedArticleSet>",
+        "<!-- saved from PubMed <records> -->\n<PubmedArticleSet/>",
+        "<PubmedBookArticleSet><PubmedBookArticle/></PubmedBookArticleSet>",
+    ],
+)
+def test_it_detects_pubmed_xml_by_its_root_element(xml):
+    assert detect(xml, filename="export.xml") == "pubmed-xml"
+
+
+def test_an_endnote_xml_record_that_mentions_pubmed_stays_endnote_xml():
+    xml = "<xml><records><record><notes>PubmedArticleSet</notes></record></records></xml>"
+
+    assert detect(xml, filename="export.xml") == "endnote-xml"
 
 
 def test_parse_export_reports_the_format_it_detected():

@@ -16,10 +16,12 @@ from reviews.parsers import FORMATS, ImportFormatError, ParseResult, api, detect
 from reviews.parsers.api import parse_export_unguarded
 from reviews.parsers.normalise import clean
 
+from .helpers import fixture_bytes
+
 FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 FORMAT_CHOICES = [None, *FORMATS]
 FILENAMES = st.sampled_from(
-    ["refs.ris", "refs.nbib", "refs.txt", "refs.csv", "refs.xml", "refs.bib", "x", ""]
+    ["refs.ris", "refs.nbib", "refs.txt", "refs.csv", "refs.xml", "refs.bib", "refs.enw", "x", ""]
 )
 
 
@@ -71,8 +73,27 @@ _LINE = st.one_of(
     st.sampled_from(
         ["", "1.", "ER  -", "ER", "EF", "TY  - JOUR", "PT J", "}", "@article{key,", "title = {x},"]
     ),
+    st.builds(
+        lambda tag, value: f"%{tag} {value}",
+        st.sampled_from(
+            ["0", "T", "A", "J", "B", "D", "8", "K", "R", "U", "M", "F", "X", "@", "+", "~", "a", "%"]
+        ),
+        _WORDS,
+    ),
+    st.sampled_from(["%0 Journal Article", "%T", "%A", "%K", "% ", "%"]),
     st.sampled_from(
         ["<xml><records><record>", "</record></records></xml>", "<titles><title>x</title></titles>"]
+    ),
+    st.sampled_from(
+        [
+            '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle//EN" "pubmed.dtd">',
+            "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>",
+            "<PubmedBookArticle><BookDocument><Book><BookTitle>x</BookTitle></Book>",
+            "<ArticleTitle>x <i>y</i></ArticleTitle><AuthorList><Author><LastName>x</LastName>",
+            '<ArticleId IdType="doi">10.1/x</ArticleId><PubDate><MedlineDate>1998 Dec</MedlineDate>',
+            "</Article></MedlineCitation></PubmedArticle></PubmedArticleSet>",
+            '<!ENTITY x "y">',
+        ]
     ),
     st.builds(lambda cells: ",".join(cells), st.lists(st.sampled_from(["Title", "Year", '"a\nb"', "x", ""]))),
     _WORDS,
@@ -121,6 +142,63 @@ def test_well_formed_nbib_keeps_every_record_and_title(titles):
     assert [(r.pmid, r.title) for r in result.records] == [
         (str(n), clean(t)) for n, t in enumerate(titles, 1)
     ]
+
+
+@FUZZ
+@given(titles=st.lists(_TITLE, min_size=1, max_size=20), newline=_NEWLINE, title_first=st.booleans())
+def test_well_formed_endnote_tagged_keeps_every_record_and_title(titles, newline, title_first):
+    lines = [[f"%T {title}"] for title in titles]
+    for n, record in enumerate(lines, 1):
+        record.insert(1 if title_first else 0, "%0 Journal Article")
+        record.append(f"%M {n}")
+    data = (newline + newline).join(newline.join(record) for record in lines).encode("utf-8")
+
+    result = parse_export_unguarded(data, filename="refs.enw")
+
+    assert result.format == "endnote-tagged"
+    assert [(r.source_record_id, r.title) for r in result.records] == [
+        (str(n), clean(title)) for n, title in enumerate(titles, 1)
+    ]
+
+
+_XML_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=60
+).filter(lambda title: clean(title) != "")
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@FUZZ
+@given(titles=st.lists(_XML_TEXT, min_size=1, max_size=20), newline=_NEWLINE)
+def test_well_formed_pubmed_xml_keeps_every_record_and_title(titles, newline):
+    articles = [
+        f"<PubmedArticle><MedlineCitation><PMID>{n}</PMID><Article><ArticleTitle>{_xml_escape(title)}"
+        "</ArticleTitle></Article></MedlineCitation></PubmedArticle>"
+        for n, title in enumerate(titles, 1)
+    ]
+    data = newline.join(["<PubmedArticleSet>", *articles, "</PubmedArticleSet>"]).encode("utf-8")
+
+    result = parse_export_unguarded(data, filename="pubmed.xml")
+
+    assert [(r.pmid, r.title) for r in result.records] == [
+        (str(n), clean(title)) for n, title in enumerate(titles, 1)
+    ]
+
+
+@pytest.mark.parametrize("name", ["pubmed.xml", "endnote.enw"])
+@FUZZ
+@given(data=st.data())
+def test_cut_or_damaged_fixtures_parse_or_raise_an_import_format_error(name, data):
+    content = bytearray(fixture_bytes(name))
+    content = content[: data.draw(st.integers(min_value=0, max_value=len(content)), label="cut")]
+    for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="damage")):
+        if content:
+            position = data.draw(st.integers(min_value=0, max_value=len(content) - 1))
+            content[position] = data.draw(st.integers(min_value=0, max_value=255))
+
+    parses_or_refuses(bytes(content), name, data.draw(st.sampled_from([None, *FORMATS])))
 
 
 _CELL = st.one_of(
