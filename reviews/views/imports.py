@@ -24,6 +24,9 @@ from reviews.services.reviews import ReviewRuleError
 @require_http_methods(["GET"])
 @review_member_required()
 def import_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    if request.htmx.target == "import-totals":
+        # A job just finished (its row said so): only the totals above the table need refreshing.
+        return render(request, "reviews/imports.html#import-totals", _totals_context(access))
     return _render_imports(request, access, ImportFileFormSet(prefix="files"))
 
 
@@ -64,8 +67,10 @@ def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: in
     context = {"access": access, "review": access.review, "batch": batch}
     response = render(request, "reviews/imports.html#batch-row", context)
     if batch.is_finished:
-        # 286 tells htmx to stop polling; the row it carries shows the result.
+        # 286 tells htmx to stop polling; the row it carries shows the result, and the event has the
+        # totals above the table fetched again.
         response.status_code = HttpResponseStopPolling.status_code
+        response["HX-Trigger"] = "import-finished"
     return response
 
 
@@ -106,7 +111,15 @@ def _render_imports(request, access: ReviewAccess, formset, status: int = 200) -
         "batches": batches,
         "formset": formset,
         "common_databases": selectors.COMMON_DATABASES,
+        **_totals_context(access),
+    }
+    return render(request, "reviews/imports.html", context, status=status)
+
+
+def _totals_context(access: ReviewAccess) -> dict:
+    return {
+        "access": access,
+        "review": access.review,
         "counts": selectors.import_counts(review=access.review),
         "by_source": selectors.import_counts_by_source(review=access.review),
     }
-    return render(request, "reviews/imports.html", context, status=status)

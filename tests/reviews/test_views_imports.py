@@ -70,6 +70,17 @@ def test_the_progress_row_stops_polling_when_the_job_is_done(review_with_records
     assert response.status_code == 286
     body = response.content.decode()
     assert "<html" not in body and f'id="batch-{batch.pk}"' in body and "hx-trigger" not in body
+    assert response["HX-Trigger"] == "import-finished"  # the totals above the table refresh on it
+
+
+def test_the_totals_alone_come_back_when_a_finished_job_asks_for_them(review_with_records, owner, client_for):
+    response = client_for(owner).get(
+        reverse("reviews:imports", args=[review_with_records.slug]),
+        headers={"HX-Request": "true", "HX-Target": "import-totals"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body and "<table" not in body
+    assert 'id="import-totals"' in body and "records imported" in body and "By database:" in body
 
 
 def test_the_progress_row_keeps_polling_while_the_job_waits(review, owner, client_for):
