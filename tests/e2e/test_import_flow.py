@@ -324,3 +324,46 @@ def test_back_from_a_record_returns_to_the_whole_records_page(live_server, page)
     page.go_back()
     expect(page.get_by_role("heading", name="Records", level=1)).to_be_visible(timeout=2_000)
     expect(search).to_have_value("physical activity")
+
+
+def test_the_import_page_follows_a_job_running_in_the_background(live_server, page, settings, monkeypatch):
+    """As on the embedded default: the job runs on a thread, the page shows its stage and count while it
+    runs, then its result and the new totals, without being reloaded."""
+    import threading
+
+    import reviews.services.imports as imports
+
+    settings.TANDEM_JOBS_IN_THREAD = True
+    release = threading.Event()
+    real_progress_set = imports.import_progress_set
+
+    def progress_set_then_hold(batch_id, stage, done=0, total=0):
+        real_progress_set(batch_id, stage, done, total)
+        if stage == "writing" and done == 0:
+            release.wait(15)  # hold the job mid-way, so the page can be seen following it
+
+    monkeypatch.setattr(imports, "import_progress_set", progress_set_then_hold)
+    alice = UserFactory(username="alice")
+    review = review_with_team(team={"owner": alice})
+    login(page, live_server, "alice", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/r/{review.slug}/imports/")
+
+    try:
+        _upload(page, FIXTURES / "three.ris", "Embase")
+        _mark_page(page)
+        status = _batch_cell(page, "three.ris", "Status")
+        expect(status).to_contain_text("Writing")
+        expect(status).to_contain_text("0 of 3 records")
+        expect(status.get_by_role("progressbar")).to_have_attribute("aria-valuemax", "3")
+        expect(_batch_cell(page, "three.ris", "Records")).to_have_text("—")
+        page.screenshot(path="/tmp/e2e-import-progress.png", full_page=True)
+    finally:
+        release.set()
+
+    expect(status).to_contain_text("Imported")
+    expect(_batch_cell(page, "three.ris", "Records")).to_have_text("3")
+    totals = page.get_by_role("region", name="Import totals")
+    expect(totals).to_contain_text("3 records imported")
+    expect(page.get_by_text("By database: Embase 3")).to_be_visible()
+    _assert_not_reloaded(page)
+    assert ImportBatch.objects.get(review=review).status == ImportBatch.Status.DONE
