@@ -458,7 +458,7 @@ NOTES = {
         "trial registrations (adult/adolescent, plasma-sensitive/resistant) in one group, and meeting "
         "abstracts or unmarked errata on other pages of the same volume joined with the paper. Those pairs "
         "are offered in the possible-duplicates queue instead; nothing is merged wrongly. Following the "
-        "rules caps sensitivity at the figure in the last column; even without the rules, a deduplicator "
+        'rules caps sensitivity at the figure under "best the labels allow"; even without the rules, a deduplicator '
         "that keeps the four trial registrations and the two plasma-resistant/sensitive registry entries "
         "apart (7 of the 163 pairs) cannot pass 156/163 = 0.957."
     ),
@@ -467,7 +467,7 @@ NOTES = {
         "records at the end of the file (ids 1500-1845) repeat earlier records, 344 of them with the same "
         "title and year as an earlier record that is itself labelled In_database, and are labelled "
         "In_database too (132 are identical in every field). Removing only records identical in every field "
-        "already scores the precision in the last column against this column, so no deduplicator can "
+        'already scores the precision under "best the labels allow" against this column, so no deduplicator can '
         "reach 0.998 on it. asysd_diabetes_source scores the same run "
         "against the file's `source` column, which marks one record per study as unique."
     ),
