@@ -48,19 +48,49 @@ class Agreement:
     ac1: float | None
 
 
+@dataclass(frozen=True)
+class JudgementTable:
+    """Two raters' yes/no judgements counted in a 2x2 table (yes = advance the record)."""
+
+    both_yes: int = 0
+    only_a: int = 0
+    only_b: int = 0
+    both_no: int = 0
+
+    def __add__(self, other: JudgementTable) -> JudgementTable:
+        return JudgementTable(
+            self.both_yes + other.both_yes,
+            self.only_a + other.only_a,
+            self.only_b + other.only_b,
+            self.both_no + other.both_no,
+        )
+
+
 def agreement(pairs: Sequence[tuple[bool, bool]]) -> Agreement:
     """Percent agreement, Cohen's kappa and Gwet's AC1 for two raters' yes/no judgements.
 
-    Each pair is (rater A says advance, rater B says advance). AC1 stays meaningful when nearly
-    everything is excluded, where kappa collapses (the "kappa paradox").
+    Each pair is (rater A says advance, rater B says advance).
     """
-    n = len(pairs)
+    return agreement_of(
+        JudgementTable(
+            both_yes=sum(1 for a, b in pairs if a and b),
+            only_a=sum(1 for a, b in pairs if a and not b),
+            only_b=sum(1 for a, b in pairs if b and not a),
+            both_no=sum(1 for a, b in pairs if not a and not b),
+        )
+    )
+
+
+def agreement_of(table: JudgementTable) -> Agreement:
+    """Agreement statistics of a 2x2 table. AC1 stays meaningful when nearly everything is excluded,
+    where kappa collapses (the "kappa paradox")."""
+    n = table.both_yes + table.only_a + table.only_b + table.both_no
     if n == 0:
         return Agreement(0, 0, None, None, None)
-    agreed = sum(1 for a, b in pairs if a == b)
+    agreed = table.both_yes + table.both_no
     observed = agreed / n
-    yes_a = sum(1 for a, _ in pairs if a) / n
-    yes_b = sum(1 for _, b in pairs if b) / n
+    yes_a = (table.both_yes + table.only_a) / n
+    yes_b = (table.both_yes + table.only_b) / n
     chance_kappa = yes_a * yes_b + (1 - yes_a) * (1 - yes_b)
     # Kappa is undefined when both raters put everything in one category; AC1 is not.
     kappa = None if chance_kappa == 1 else round((observed - chance_kappa) / (1 - chance_kappa), 3)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from reviews.models import Review
+from reviews.models import Record, Review
 from screening.models import STAGE_SLUGS, Decision, FullText, RecordStage
-from screening.rules import ADVANCE, Agreement, agreement
+from screening.rules import ADVANCE, Agreement, JudgementTable, agreement_of
 
 
 def screening_records_started(*, record_ids: set[int]) -> set[int]:
@@ -144,34 +146,50 @@ def screening_stage_counts(*, review: Review, stage: str) -> dict[str, int]:
     }
 
 
-def _decision_pairs(review: Review, stage: str) -> dict[tuple[str, str], list[tuple[bool, bool]]]:
-    """(advance?, advance?) per record both reviewers of a pair decided, grouped by the pair."""
-    rows = (
-        Decision.objects.filter(
-            review=review, stage=stage, record__merged_into__isnull=True, record__is_removed=False
-        )
-        .order_by("record_id", "reviewer__username")
-        .values_list("record_id", "reviewer__username", "choice")
+# The 2x2 table of judgements per pair of reviewers, counted by the database: records of the review
+# still in it (not merged away, not removed) that exactly two reviewers decided at the stage. Raw SQL
+# because it joins the decisions with themselves, which the ORM cannot say without a subquery per row.
+_AGREEMENT_SQL = """
+WITH decided AS (
+    SELECT d.record_id, u.username, CASE WHEN d.choice IN ({advance}) THEN 1 ELSE 0 END AS yes
+    FROM {decision} d
+    JOIN {record} r ON r.id = d.record_id
+    JOIN {user} u ON u.id = d.reviewer_id
+    WHERE d.review_id = %s AND d.stage = %s AND r.merged_into_id IS NULL AND r.is_removed = %s
+), by_two AS (
+    SELECT record_id FROM decided GROUP BY record_id HAVING COUNT(*) = 2
+)
+SELECT a.username, b.username,
+       SUM(a.yes * b.yes), SUM(a.yes * (1 - b.yes)), SUM((1 - a.yes) * b.yes), SUM((1 - a.yes) * (1 - b.yes))
+FROM by_two
+JOIN decided a ON a.record_id = by_two.record_id
+JOIN decided b ON b.record_id = by_two.record_id AND a.username < b.username
+GROUP BY a.username, b.username
+ORDER BY a.username, b.username
+"""
+
+
+def _judgement_tables(review: Review, stage: str) -> list[tuple[tuple[str, str], JudgementTable]]:
+    sql = _AGREEMENT_SQL.format(
+        advance=", ".join(["%s"] * len(ADVANCE)),
+        decision=Decision._meta.db_table,
+        record=Record._meta.db_table,
+        user=get_user_model()._meta.db_table,
     )
-    by_record: dict[int, list[tuple[str, bool]]] = defaultdict(list)
-    for record_id, username, choice in rows.iterator(chunk_size=5000):
-        by_record[record_id].append((username, choice in ADVANCE))
-    pairs: dict[tuple[str, str], list[tuple[bool, bool]]] = defaultdict(list)
-    for decisions in by_record.values():
-        if len(decisions) == 2:
-            (first, a), (second, b) = decisions
-            pairs[(first, second)].append((a, b))
-    return pairs
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*sorted(ADVANCE), review.pk, stage, False])
+        rows = cursor.fetchall()
+    return [((first, second), JudgementTable(*(int(n) for n in counts))) for first, second, *counts in rows]
 
 
 def screening_agreement(*, review: Review, stage: str) -> list[tuple[tuple[str, str], Agreement]]:
     """Agreement per pair of reviewers over the records both decided at this stage."""
-    return [(names, agreement(values)) for names, values in sorted(_decision_pairs(review, stage).items())]
+    return [(names, agreement_of(table)) for names, table in _judgement_tables(review, stage)]
 
 
 def screening_agreement_combined(*, review: Review, stage: str) -> Agreement:
     """Agreement over every record two reviewers decided, whichever two they were."""
-    return agreement([pair for values in _decision_pairs(review, stage).values() for pair in values])
+    return agreement_of(sum((table for _, table in _judgement_tables(review, stage)), JudgementTable()))
 
 
 def full_text_for(*, record_id: int) -> FullText | None:
