@@ -15,6 +15,11 @@ class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
 
 
+class MoveToSectionForm(forms.Form):
+    # Only the shape: the view looks the section up in the review (404 for any other).
+    section = forms.IntegerField(min_value=1)
+
+
 class FieldForm(forms.Form):
     label = forms.CharField(max_length=200)
     help_text = forms.CharField(max_length=500, required=False)

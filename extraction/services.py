@@ -34,6 +34,7 @@ FIELD_TYPE_LOCKED = (
     "“{label}” already has answers, so its type can no longer change (archive it and add a new field)."
 )
 FIELD_NOT_IN_REVIEW = "That section belongs to another review."
+FIELD_MOVE_NEEDS_SECTION = "Choose the section to move the field to."
 STARTER_NOT_EMPTY = "The form already has fields; the starting template is for an empty form."
 EXTRACT_NOT_A_REVIEWER = "Only the review's reviewers extract data."
 EXTRACT_LEAD_MAY_NOT = "Leads reconcile; this review does not let a lead also extract data."
@@ -41,6 +42,8 @@ EXTRACT_NOT_INCLUDED = "This study is not included at full text, so there is not
 EXTRACT_FULL = "This study already has the two extractors it needs."
 EXTRACT_SUBMITTED = "You have submitted this extraction; it can no longer change."
 EXTRACT_NO_FORM = "The extraction form has no fields yet."
+REOPEN_NOT_SUBMITTED = "You have no submitted extraction of this study to reopen."
+REOPEN_RECONCILING = "The lead has begun reconciling this study; ask them to change a value there."
 RECONCILE_NOT_READY = "Both extractions of this study must be submitted before it can be reconciled."
 RECONCILE_STALE = (
     "Someone else reconciled {labels} a moment ago. Nothing was saved: reload the page to see their values."
@@ -267,6 +270,38 @@ def form_field_move(*, field: FormField, actor: AbstractBaseUser, direction: str
 
 
 @transaction.atomic
+def form_field_move_to_section(
+    *, field: FormField, actor: AbstractBaseUser, section: FormSection
+) -> FormField:
+    """Put a field at the end of another section. It stays the same field, so its answers and reconciled
+    values stay with it."""
+    if section.review_id != field.review_id:
+        raise ReviewRuleError(FIELD_NOT_IN_REVIEW)
+    # Lock the target section: two fields moved into it at once must not take the same last place.
+    section = FormSection.objects.select_for_update().get(pk=section.pk)
+    field = FormField.objects.select_for_update().select_related("section").get(pk=field.pk)
+    if field.section_id == section.pk:
+        return field
+    before = {"section": field.section_id, "section_title": field.section.title, "position": field.position}
+    field.section, field.position = section, _next_position(section.fields.all())
+    field.save(update_fields=["section", "position"])
+    audit_record(
+        actor=actor,
+        review=field.review,
+        action="extraction.field_move_section",
+        target=field,
+        before=before,
+        after={
+            "label": field.label,
+            "section": section.pk,
+            "section_title": section.title,
+            "position": field.position,
+        },
+    )
+    return field
+
+
+@transaction.atomic
 def form_field_archive(*, field: FormField, actor: AbstractBaseUser, is_archived: bool = True) -> FormField:
     """Take a field off the form (or bring it back). Its answers and reconciled values are kept."""
     field = FormField.objects.select_for_update().get(pk=field.pk)
@@ -402,6 +437,36 @@ def extraction_save(
         action="extraction.submit" if submit else "extraction.draft",
         target=extraction,
         after={"record": record.pk, "status": extraction.status, "fields_changed": len(changed)},
+    )
+    return extraction
+
+
+@transaction.atomic
+def extraction_reopen(*, review: Review, record: Record, reviewer: AbstractBaseUser) -> Extraction:
+    """Turn a reviewer's own submitted extraction back into a draft, answers kept, until the lead begins
+    reconciling the study.
+
+    Whether it can be reopened depends on the reviewer's own extraction and on the lead's work only, never
+    on the other reviewer's: the refusal must not tell whether they have submitted.
+    """
+    _may_extract(review, reviewer)
+    # The same lock as extraction_save and extraction_reconcile: a reopen and the lead's first
+    # reconciliation save cannot cross (reconciling needs both submitted; reopening needs nothing saved).
+    _lock_study(review, record)
+    extraction = Extraction.objects.filter(record=record, reviewer=reviewer).first()
+    if extraction is None or extraction.status != Extraction.Status.SUBMITTED:
+        raise ReviewRuleError(REOPEN_NOT_SUBMITTED)
+    if ReconciledValue.objects.filter(record=record).exists():
+        raise ReviewRuleError(REOPEN_RECONCILING)
+    extraction.status, extraction.submitted_at = Extraction.Status.DRAFT, None
+    extraction.save(update_fields=["status", "submitted_at", "updated_at"])
+    # As for extraction_save: no values in the history, and the event is blinded (BLINDED_ACTIONS).
+    audit_record(
+        actor=reviewer,
+        review=review,
+        action="extraction.reopen",
+        target=extraction,
+        after={"record": record.pk, "status": extraction.status},
     )
     return extraction
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from extraction import exports, selectors, services
-from extraction.forms import FieldForm, MoveForm, SectionForm
+from extraction.forms import FieldForm, MoveForm, MoveToSectionForm, SectionForm
 from extraction.models import CHOICE_TYPES, FieldType, FormField, FormSection, ReconciledValue, Total
 from extraction.values import as_input, options
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
@@ -203,6 +203,21 @@ def field_move(request: HtmxHttpRequest, access: ReviewAccess, field_id: int) ->
 
 
 @require_POST
+@vary_on_headers("HX-Request")
+@review_member_required(*BUILDER_ROLES)
+def field_move_section(request: HtmxHttpRequest, access: ReviewAccess, field_id: int) -> HttpResponse:
+    form_field = _field(access, field_id)
+    form = MoveToSectionForm(request.POST)
+    if not form.is_valid():
+        return _builder_done(request, access, services.FIELD_MOVE_NEEDS_SECTION)
+    section = _section(access, form.cleaned_data["section"])
+    error = _run(
+        lambda: services.form_field_move_to_section(field=form_field, actor=request.user, section=section)
+    )
+    return _builder_done(request, access, error, f"“{form_field.label}” moved to {section.title}.")
+
+
+@require_POST
 @review_member_required(*BUILDER_ROLES)
 def field_archive(request: HtmxHttpRequest, access: ReviewAccess, field_id: int) -> HttpResponse:
     form_field = _field(access, field_id)
@@ -305,6 +320,32 @@ def extract(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> H
         messages.success(request, done)
         return redirect("extraction:extract", slug=access.review.slug, record_id=study.pk)
     return render(request, fragment, _extract_context(request, access, study, saved=done))
+
+
+REOPENED = "Reopened: your answers are a draft again. Submit it again when you are done."
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@review_member_required(Role.REVIEWER)
+def reopen(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
+    _check_extractor(request, access)
+    study = _study(access, record_id)
+    fragment = "extraction/extract.html#extract-form"
+    try:
+        services.extraction_reopen(review=access.review, record=study, reviewer=request.user)
+    except ReviewRuleError as rule_error:
+        context = _extract_context(request, access, study, form_error=str(rule_error))
+        return render(
+            request,
+            fragment if request.htmx else "extraction/extract.html",
+            context,
+            status=200 if request.htmx else 409,
+        )
+    if not request.htmx:
+        messages.success(request, REOPENED)
+        return redirect("extraction:extract", slug=access.review.slug, record_id=study.pk)
+    return render(request, fragment, _extract_context(request, access, study, saved=REOPENED))
 
 
 # --- The lead's reconciliation -----------------------------------------------------------------------

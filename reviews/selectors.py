@@ -49,6 +49,7 @@ BLINDED_ACTIONS = (
     "screening.conflict",
     "extraction.draft",
     "extraction.submit",
+    "extraction.reopen",
 )
 
 

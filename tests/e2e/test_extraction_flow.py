@@ -1,11 +1,12 @@
 """Data extraction in a real browser: the lead builds the form, two blind reviewers extract, the lead reconciles.
 
 alice (owner and lead) loads the built-in starting template in the form builder and adds a section with a
-single-choice field ("Analysis approach"). bob and carol, each in their own browser context, extract the
-two studies included at full text: they save a draft, come back to it and submit. They disagree on two
-fields per study; nothing of carol's may reach any page bob is sent. alice reconciles both studies (one
-value picked, one consensus value written on each), downloads the reconciled XLSX, and the overview adds
-up the reconciled participant numbers.
+single-choice field ("Analysis approach"), which she then moves to the last section ("Content"). bob and
+carol, each in their own browser context, extract the two studies included at full text: they save a draft,
+come back to it and submit; bob reopens one submission to correct an answer and submits it again. They
+disagree on two fields per study; nothing of carol's may reach any page bob is sent. alice reconciles both
+studies (one value picked, one consensus value written on each), downloads the reconciled XLSX, and the
+overview adds up the reconciled participant numbers.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from tests.screening.helpers import decide, records_to_screen
 
 BUILDER_SCREENSHOT = "/tmp/e2e-builder.png"
 EXTRACT_SCREENSHOT = "/tmp/e2e-extract.png"
+REOPEN_SCREENSHOT = "/tmp/e2e-extract-reopen.png"
 RECONCILE_SCREENSHOT = "/tmp/e2e-reconcile.png"
 SLUG = "tdf-review"
 
 NEW_SECTION = "Analysis"
+MOVED_TO = "Content"
 CHOICE_LABEL = "Analysis approach"
 CHOICES = ["Thematic", "Framework", "Grounded theory"]
 HCP = "Number of HCP participants"
@@ -263,8 +266,20 @@ def _build_form(page: Page, live_server) -> None:
     expect(added).to_contain_text("Choices: Thematic · Framework · Grounded theory")
     page.screenshot(path=BUILDER_SCREENSHOT, full_page=True)
 
+    # Moved to the end of the last section with fields, so the form's order of fields stays the same.
+    added.get_by_role("combobox", name=f"Move {CHOICE_LABEL} to section").select_option(label=MOVED_TO)
+    _htmx_post(
+        page,
+        "/section/",
+        added.get_by_role("button", name=f"Move {CHOICE_LABEL} to the chosen section").click,
+    )
+    expect(page.get_by_role("status")).to_have_text(f"“{CHOICE_LABEL}” moved to {MOVED_TO}.")
+    content = page.get_by_role("region", name=f"Section {MOVED_TO}", exact=True)
+    expect(content.get_by_role("listitem").filter(has_text=CHOICE_LABEL)).to_have_count(1)
+    expect(section).to_contain_text("No fields in this section yet.")
+
     field = FormField.objects.get(review__slug=SLUG, label=CHOICE_LABEL)
-    assert (field.field_type, field.choices, field.section.title) == ("single_choice", CHOICES, NEW_SECTION)
+    assert (field.field_type, field.choices, field.section.title) == ("single_choice", CHOICES, MOVED_TO)
 
 
 # --- Extracting -------------------------------------------------------------------------------------------
@@ -333,10 +348,25 @@ def _extract(page: Page, title: str, draft: dict, rest: dict, screenshot: str = 
         "Submitted. Thank you: the lead reconciles once both extractions are in."
     )
     expect(form).to_contain_text("You submitted this extraction")
-    expect(form.get_by_role("button")).to_have_count(0)
+    expect(form.get_by_role("button")).to_have_text(["Reopen to edit"])
     shown = _submitted_answers(form)
     for label, value in {**draft, **rest}.items():
         assert shown[label] == _as_text(value), (label, shown[label], value)
+
+
+def _reopen_and_correct(page: Page, answers: dict, label: str, value: str) -> None:
+    """On a submitted extraction: reopen it, find every answer kept, correct one and submit again."""
+    form = page.get_by_role("region", name="Your extraction")
+    page.screenshot(path=REOPEN_SCREENSHOT, full_page=True)
+    _htmx_post(page, _path(page) + "reopen/", form.get_by_role("button", name="Reopen to edit").click)
+    expect(form.get_by_role("status")).to_have_text(
+        "Reopened: your answers are a draft again. Submit it again when you are done."
+    )
+    _expect_filled(form, answers)
+    _fill(form, {label: value})
+    _htmx_post(page, _path(page), form.get_by_role("button", name="Submit extraction").click)
+    expect(form).to_contain_text("You submitted this extraction")
+    assert _submitted_answers(form)[label] == value
 
 
 # --- Reconciling -------------------------------------------------------------------------------------------
@@ -456,7 +486,11 @@ def test_lead_builds_the_form_two_blind_reviewers_extract_and_the_lead_reconcile
     _open_studies(bob_page)
     expect(bob_page.get_by_role("row").filter(has_text=titles["excluded"])).to_have_count(0)
     _extract(carol_page, titles["A"], *_parts("carol", "A"))
-    _extract(bob_page, titles["A"], *_parts("bob", "A"), screenshot=EXTRACT_SCREENSHOT)
+    # bob submits study A with a slip in its aims, then reopens it and corrects it before alice reconciles.
+    bob_draft, bob_rest = _parts("bob", "A")
+    slip = {**bob_rest, "Aims": "To explore how ward nurses adopt early-warning scroes."}
+    _extract(bob_page, titles["A"], bob_draft, slip, screenshot=EXTRACT_SCREENSHOT)
+    _reopen_and_correct(bob_page, {**bob_draft, **slip}, "Aims", bob_rest["Aims"])
     _extract(bob_page, titles["B"], *_parts("bob", "B"))
     _extract(carol_page, titles["B"], *_parts("carol", "B"))
 

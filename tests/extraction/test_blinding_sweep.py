@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from extraction import services
 from extraction.models import FormField, FormSection
 from reviews.models import Membership, Role
 from reviews.services import membership_change_roles
@@ -35,7 +36,10 @@ def bobs_draft(review_with_records, owner, reviewer, second_reviewer):
             reviewer,
             fields,
             {"Key findings": SECRET, "Number of HCP participants": SECRET_NUMBER},
+            submit=study == first,
         )
+    # bob submitted the swept study and reopened it: a draft again, with a submit and a reopen in the history.
+    services.extraction_reopen(review=review, record=first, reviewer=reviewer)
     return first
 
 
@@ -71,8 +75,16 @@ def test_the_other_reviewer_sees_nothing_of_a_draft(
         assert SECRET not in body, f"{url} shows bob's answer"
         assert SECRET_NUMBER not in body, f"{url} shows bob's number"
         assert "bob: draft" not in body, f"{url} shows bob's status"
+        for action in ("extraction.submit", "extraction.reopen"):
+            assert action not in body, f"{url} shows bob's {action}"
         swept += 1
     assert swept > 20
+    # carol trying the reopen button on the study bob reopened is told only about her own extraction.
+    reopen = next(each.url for each in review_urls(review) if each.name == "extraction:reopen")
+    assert reopen == f"/r/{review.slug}/extraction/{bobs_draft.pk}/reopen/"
+    body = client.post(reopen, headers=headers).content.decode()
+    assert services.REOPEN_NOT_SUBMITTED in body
+    assert SECRET not in body and SECRET_NUMBER not in body and "bob" not in body
     page = client.get(f"/r/{review.slug}/extraction/{bobs_draft.pk}/").content.decode()
     assert "Submit extraction" in page and "Draft saved" not in page
 

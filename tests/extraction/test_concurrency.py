@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from extraction import services
-from extraction.models import ReconciledValue
+from extraction.models import Extraction, ReconciledValue
 from reviews.models import Membership, Role
 from reviews.services import membership_change_roles
 from reviews.services.reviews import ReviewRuleError
@@ -50,3 +50,33 @@ def test_two_leads_reconciling_at_once_do_not_overwrite_each_other(
         winner = lead if errors[0] is None else owner
         assert value.version == 1 and value.decided_by == winner
         assert value.value == ("Norway" if winner == lead else "Sweden")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reopen_and_the_first_reconciliation_do_not_cross(review, owner, lead, reviewer, second_reviewer):
+    """Either the reopen wins (the lead is told the study is not ready) or the reconciliation does (the
+    reviewer is told the lead has begun); never a reconciled value beside a reopened draft."""
+    studies = included_studies(review, owner, [reviewer, second_reviewer], count=ROUNDS)
+    fields = starter_form(review, owner)
+    country = fields["Country"].pk
+    outcomes = set()
+    for study in studies:
+        extract(review, study, reviewer, fields, {"Country": "Norway"}, submit=True)
+        extract(review, study, second_reviewer, fields, {"Country": "Sweden"}, submit=True)
+        errors = _at_once(
+            lambda study=study: services.extraction_reopen(review=review, record=study, reviewer=reviewer),
+            lambda study=study: services.extraction_reconcile(
+                review=review, record=study, lead=lead, choices={country: {"source": "first", "version": 0}}
+            ),
+        )
+        reopen_error, reconcile_error = (str(error) if error else None for error in errors)
+        status = Extraction.objects.get(record=study, reviewer=reviewer).status
+        reconciled = ReconciledValue.objects.filter(record=study).exists()
+        if reopen_error is None:
+            assert reconcile_error == services.RECONCILE_NOT_READY, errors
+            assert status == "draft" and not reconciled
+        else:
+            assert (reopen_error, reconcile_error) == (services.REOPEN_RECONCILING, None), errors
+            assert status == "submitted" and reconciled
+        outcomes.add(reopen_error is None)
+    assert outcomes, "no round ran"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extraction import services
-from extraction.models import Answer, FormField, FormSection
+from extraction.models import Answer, FormField, FormSection, ReconciledValue
 from reviews.models import AuditEvent
 from reviews.services.reviews import ReviewRuleError
 from tests.extraction.helpers import extract
@@ -115,3 +115,65 @@ def test_archiving_a_field_hides_it_and_keeps_its_answers(review, owner, reviewe
         AuditEvent.objects.filter(action__in=["extraction.field_archive", "extraction.field_restore"]).count()
         == 2
     )
+
+
+def test_a_field_moves_to_the_end_of_another_section_and_keeps_its_answers(
+    review, owner, lead, reviewer, second_reviewer, studies, fields
+):
+    for person in (reviewer, second_reviewer):
+        extract(review, studies[0], person, fields, {"Intervention": "Peer mentoring"}, submit=True)
+    intervention = fields["Intervention"]
+    services.extraction_reconcile(
+        review=review,
+        record=studies[0],
+        lead=lead,
+        choices={intervention.pk: {"source": "agreed", "version": 0}},
+    )
+    source, target = intervention.section, fields["Author"].section
+    assert source != target
+    last = target.fields.order_by("position").last()
+    moved = services.form_field_move_to_section(field=intervention, actor=owner, section=target)
+    assert moved.pk == intervention.pk and moved.section == target and moved.position > last.position
+    assert list(target.fields.order_by("position").values_list("label", flat=True))[-1] == "Intervention"
+    assert "Intervention" not in source.fields.values_list("label", flat=True)
+    assert set(Answer.objects.filter(field=intervention).values_list("value", flat=True)) == {
+        "Peer mentoring"
+    }
+    assert ReconciledValue.objects.get(field=intervention).value == "Peer mentoring"
+    event = AuditEvent.objects.get(action="extraction.field_move_section")
+    assert event.actor == owner and event.object_id == str(intervention.pk)
+    assert event.before == {
+        "section": source.pk,
+        "section_title": source.title,
+        "position": intervention.position,
+    }
+    assert event.after == {
+        "label": "Intervention",
+        "section": target.pk,
+        "section_title": target.title,
+        "position": moved.position,
+    }
+    # In its new section it moves up and down with its new neighbours.
+    services.form_field_move(field=moved, actor=owner, direction="up")
+    assert list(target.fields.order_by("position").values_list("label", flat=True))[-2] == "Intervention"
+
+
+def test_moving_a_field_to_its_own_section_changes_nothing(review, lead):
+    section = services.form_section_create(review=review, actor=lead, title="A")
+    field = services.form_field_create(section=section, actor=lead, label="one", field_type="short_text")
+    services.form_field_move_to_section(field=field, actor=lead, section=section)
+    assert FormField.objects.get(pk=field.pk).position == 1
+    assert not AuditEvent.objects.filter(action="extraction.field_move_section").exists()
+
+
+def test_a_field_does_not_move_to_a_section_of_another_review(review, lead, owner):
+    from tests.factories import review_with_team
+
+    section = services.form_section_create(review=review, actor=lead, title="A")
+    field = services.form_field_create(section=section, actor=lead, label="one", field_type="short_text")
+    other = review_with_team(slug="other-review", team={"owner": owner})
+    elsewhere = services.form_section_create(review=other, actor=owner, title="Elsewhere")
+    with pytest.raises(ReviewRuleError) as raised:
+        services.form_field_move_to_section(field=field, actor=lead, section=elsewhere)
+    assert str(raised.value) == services.FIELD_NOT_IN_REVIEW
+    assert FormField.objects.get(pk=field.pk).section == section
