@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from reviews.jobs import job_enqueue
+from reviews.jobs import job_enqueue, job_is_running_here
 from reviews.models import ImportBatch, Review
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
 from reviews.services.audit import audit_record
@@ -146,13 +146,24 @@ def import_batch_create(
 IMPORT_NOT_STALLED = "This file is still being imported (or waiting its turn); there is nothing to retry yet."
 
 
+# Without a broker the job starts on a thread as the upload commits; a batch still waiting after this long
+# with no thread of this process on it was cut short by a restart.
+IMPORT_THREAD_START_SECONDS = 30
+
+
 def import_batch_is_stalled(batch: ImportBatch) -> bool:
     """Waiting far longer than any job may run, with no sign of work: its message was lost (a broker
-    restart, say) or no worker is running. Such a batch may be queued again; the attempt counter still
-    stops a file that keeps killing workers."""
+    restart, say) or no worker is running; without a broker, the web process restarted under the job.
+    Such a batch may be queued again; the attempt counter still stops a file that keeps killing workers."""
+    from reviews.tasks import import_batch_process
+
     if batch.status != ImportBatch.Status.PENDING or import_progress_get(batch.pk) is not None:
         return False
     waited = (timezone.now() - batch.created_at).total_seconds()
+    if settings.TANDEM_JOBS_IN_THREAD:
+        return waited > IMPORT_THREAD_START_SECONDS and not job_is_running_here(
+            import_batch_process, batch.pk
+        )
     return waited > settings.CELERY_TASK_TIME_LIMIT + 60
 
 

@@ -61,3 +61,29 @@ def test_a_failing_job_on_a_thread_marks_its_batch_failed(review, owner, setting
     assert batch.status == ImportBatch.Status.FAILED
     assert "cut.ris" in batch.error
     assert not Record.objects.filter(review=review).exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_thread_was_cut_short_by_a_restart_can_be_queued_again(review, owner, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviews import jobs
+    from reviews.services.imports import IMPORT_THREAD_START_SECONDS, import_batch_is_stalled
+    from reviews.tasks import import_batch_process
+
+    settings.TANDEM_JOBS_IN_THREAD = True
+    batch = import_batch_create(
+        actor=owner, review=review, uploaded=upload("three.ris"), source_name="Embase", enqueue=False
+    )
+    assert not import_batch_is_stalled(batch)  # just uploaded: its thread may not have started yet
+
+    batch.created_at = timezone.now() - timedelta(seconds=IMPORT_THREAD_START_SECONDS + 1)
+    assert import_batch_is_stalled(batch)  # no thread of this process runs it: a restart cut it short
+
+    jobs._running.add((import_batch_process.name, (batch.pk,)))
+    try:
+        assert not import_batch_is_stalled(batch)  # a thread is on it
+    finally:
+        jobs._running.discard((import_batch_process.name, (batch.pk,)))
