@@ -13,10 +13,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from reviews.jobs import job_enqueue, job_is_running_here
+from reviews.jobs import job_enqueue, job_is_pending_here
 from reviews.models import ImportBatch, Review
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
 from reviews.services.audit import audit_record
@@ -161,7 +161,7 @@ def import_batch_is_stalled(batch: ImportBatch) -> bool:
         return False
     waited = (timezone.now() - batch.created_at).total_seconds()
     if settings.TANDEM_JOBS_IN_THREAD:
-        return waited > IMPORT_THREAD_START_SECONDS and not job_is_running_here(
+        return waited > IMPORT_THREAD_START_SECONDS and not job_is_pending_here(
             import_batch_process, batch.pk
         )
     return waited > settings.CELERY_TASK_TIME_LIMIT + 60
@@ -274,10 +274,28 @@ class _Stopwatch:
         self._last = now
 
 
+def _imports_take_turns(batch_id: int) -> None:
+    """Imports into one review run one at a time, each deduplicated against everything committed before
+    it: two workers importing two files of one review at once would each miss the other's duplicates.
+
+    A transaction-scoped advisory lock on PostgreSQL, so that nothing else about the review waits for an
+    import; SQLite lets one writer in at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    review_id = ImportBatch.objects.filter(pk=batch_id).values_list("review_id", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"tandem:import:{review_id}"]
+        )
+
+
 def _import_batch_run_locked(batch_id: int, started: float) -> None:
     with transaction.atomic():
-        # Lock the batch: a second delivery of the same job waits here, then finds it done.
-        batch = ImportBatch.objects.select_for_update().select_related("review").get(pk=batch_id)
+        _imports_take_turns(batch_id)
+        # Lock the batch (not its review: settings may change meanwhile): a second delivery of the same
+        # job waits here, then finds it done.
+        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("review").get(pk=batch_id)
         if batch.status != ImportBatch.Status.PENDING:
             return
         watch = _Stopwatch()

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 import reviews.services.imports as imports
+from reviews.jobs import jobs_wait_idle
 from reviews.models import ImportBatch, Record
 from reviews.services.imports import import_batch_create
-from tests.reviews.importing import upload
+from tests.reviews.importing import FIXTURES, upload
 
 
 def _wait_until_finished(batch: ImportBatch, seconds: float = 30) -> ImportBatch:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        batch.refresh_from_db()
-        if batch.is_finished:
-            break
-        time.sleep(0.05)
+    # Wait on the job thread, not by reading the batch: SQLite's in-memory test database locks whole
+    # tables, so a read while the job writes would fail (a file database in WAL mode does not).
+    assert jobs_wait_idle(seconds), f"the job thread was still busy after {seconds} s"
+    batch.refresh_from_db()
     return batch
 
 
@@ -82,8 +80,37 @@ def test_a_batch_whose_thread_was_cut_short_by_a_restart_can_be_queued_again(rev
     batch.created_at = timezone.now() - timedelta(seconds=IMPORT_THREAD_START_SECONDS + 1)
     assert import_batch_is_stalled(batch)  # no thread of this process runs it: a restart cut it short
 
-    jobs._running.add((import_batch_process.name, (batch.pk,)))
+    jobs._pending.add((import_batch_process.name, (batch.pk,)))
     try:
         assert not import_batch_is_stalled(batch)  # a thread is on it
     finally:
-        jobs._running.discard((import_batch_process.name, (batch.pk,)))
+        jobs._pending.discard((import_batch_process.name, (batch.pk,)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_files_uploaded_together_are_imported_in_turn_and_deduplicated_against_each_other(
+    review, owner, settings, monkeypatch
+):
+    settings.TANDEM_JOBS_IN_THREAD = True
+    may_run = threading.Event()
+    real_run = imports.import_batch_run
+
+    def held_run(*, batch_id):
+        assert may_run.wait(10)  # until both files are uploaded, as when they come in one form
+        return real_run(batch_id=batch_id)
+
+    monkeypatch.setattr(imports, "import_batch_run", held_run)
+    # The same three studies exported by two databases: imported one after the other, so the second
+    # file's records merge into the first's.
+    first = import_batch_create(
+        actor=owner, review=review, uploaded=upload("three.ris"), source_name="Embase"
+    )
+    copy = (FIXTURES / "three.ris").read_bytes().replace(b"ER  -", b"N1  - copy\nER  -")
+    second = import_batch_create(
+        actor=owner, review=review, uploaded=upload("copy.ris", copy), source_name="Scopus"
+    )
+    may_run.set()
+    first, second = _wait_until_finished(first), _wait_until_finished(second)
+    assert first.status == second.status == ImportBatch.Status.DONE, (first.error, second.error)
+    assert second.auto_merged == 3
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 3

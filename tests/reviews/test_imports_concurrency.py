@@ -1,0 +1,104 @@
+"""Two workers importing two files of one review at the same moment (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from reviews.models import ImportBatch, Record
+from reviews.services.imports import import_batch_create, import_batch_run
+from tests.factories import review_with_team
+from tests.reviews.importing import upload
+from tests.screening.helpers import ris_records
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent workers need PostgreSQL"),
+]
+ROUNDS = 3
+STUDIES = 400
+
+
+def _run_at_once(batch_ids):
+    barrier = threading.Barrier(len(batch_ids))
+    errors = []
+
+    def run(batch_id):
+        try:
+            barrier.wait()
+            import_batch_run(batch_id=batch_id)
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(batch_id,)) for batch_id in batch_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_files_imported_at_once_are_deduplicated_against_each_other(owner):
+    studies = ris_records(STUDIES)
+    for round_number in range(ROUNDS):
+        review = review_with_team(slug=f"at-once-{round_number}", team={"owner": owner})
+        # The same studies from two databases (a note makes each file distinct, so neither is refused).
+        batches = [
+            import_batch_create(
+                actor=owner,
+                review=review,
+                uploaded=upload(f"{name}.ris", studies.replace(b"ER  -", f"N1  - {name}\nER  -".encode())),
+                source_name=name,
+                enqueue=False,
+            )
+            for name in ("Embase", "Scopus")
+        ]
+        assert _run_at_once([batch.pk for batch in batches]) == []
+        for batch in batches:
+            batch.refresh_from_db()
+            assert batch.status == ImportBatch.Status.DONE, batch.error
+        # Whichever ran second merged every record into the first's.
+        assert sorted(batch.auto_merged for batch in batches) == [0, STUDIES]
+        assert Record.objects.filter(review=review, merged_into__isnull=True).count() == STUDIES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_review_can_change_while_an_import_runs(review, owner, monkeypatch):
+    import reviews.services.imports as imports
+    from reviews.models import Review
+
+    holding, release = threading.Event(), threading.Event()
+    real_progress_set = imports.import_progress_set
+
+    def progress_set_then_hold(batch_id, stage, done=0, total=0):
+        real_progress_set(batch_id, stage, done, total)
+        if stage == "writing" and done == 0:
+            holding.set()
+            release.wait(10)  # inside the job's transaction, its locks held
+
+    monkeypatch.setattr(imports, "import_progress_set", progress_set_then_hold)
+    batch = import_batch_create(
+        actor=owner,
+        review=review,
+        uploaded=upload("few.ris", ris_records(5)),
+        source_name="Embase",
+        enqueue=False,
+    )
+    job = threading.Thread(target=lambda: (import_batch_run(batch_id=batch.pk), connections.close_all()))
+    job.start()
+    try:
+        assert holding.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # fail, not hang, if the import held the review row
+        Review.objects.filter(pk=review.pk).update(title="Renamed while importing")
+    finally:
+        release.set()
+        job.join()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE
+    assert Review.objects.get(pk=review.pk).title == "Renamed while importing"
