@@ -16,6 +16,7 @@ from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, So
 from reviews.parsers import ParsedRecord
 from reviews.services.audit import audit_record
 from reviews.services.display import records_refresh_display
+from reviews.services.locks import review_records_lock
 from reviews.services.reviews import ReviewRuleError
 from screening.services import screening_records_sync
 
@@ -233,6 +234,7 @@ def _plan_group(plan: ImportPlan, group: list[int], record_of: dict[int, int], s
 
 
 def _lock_pair(pair: DuplicatePair) -> DuplicatePair:
+    review_records_lock(pair.review_id, wait=False)
     # Lock the pair: two people deciding it at once must not both act on it.
     locked = DuplicatePair.objects.select_for_update().select_related("source_a", "source_b").get(pk=pair.pk)
     if locked.status != DuplicatePair.Status.OPEN:
@@ -349,6 +351,7 @@ def records_merge(
 
 @transaction.atomic
 def merge_undo(*, actor: AbstractBaseUser, merge: Merge) -> Merge:
+    review_records_lock(merge.review_id, wait=False)
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ReviewRuleError(MERGE_ALREADY_UNDONE)

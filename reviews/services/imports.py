@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from reviews.jobs import job_enqueue, job_is_pending_here
@@ -21,6 +21,7 @@ from reviews.models import ImportBatch, Review
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
 from reviews.services.audit import audit_record
 from reviews.services.duplicates import dedup_cache_adopt, duplicates_plan_for_import
+from reviews.services.locks import review_records_lock
 from reviews.services.record_writer import records_write
 from reviews.services.reviews import ReviewRuleError
 from screening.services import screening_records_enter
@@ -276,18 +277,10 @@ class _Stopwatch:
 
 def _imports_take_turns(batch_id: int) -> None:
     """Imports into one review run one at a time, each deduplicated against everything committed before
-    it: two workers importing two files of one review at once would each miss the other's duplicates.
-
-    A transaction-scoped advisory lock on PostgreSQL, so that nothing else about the review waits for an
-    import; SQLite lets one writer in at a time anyway.
-    """
-    if connection.vendor != "postgresql":
-        return
+    it: two workers importing two files of one review at once would each miss the other's duplicates."""
     review_id = ImportBatch.objects.filter(pk=batch_id).values_list("review_id", flat=True).first()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"tandem:import:{review_id}"]
-        )
+    if review_id is not None:
+        review_records_lock(review_id, wait=True)
 
 
 def _import_batch_run_locked(batch_id: int, started: float) -> None:

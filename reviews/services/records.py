@@ -18,6 +18,7 @@ from reviews.services.duplicates import (
     records_merge,
 )
 from reviews.services.imports import import_batch_is_stalled
+from reviews.services.locks import review_records_lock
 from reviews.services.reviews import ReviewRuleError
 from screening.services import screening_records_sync
 
@@ -110,6 +111,7 @@ def _records_with_screening(record_ids: set[int]) -> set[int]:
 @transaction.atomic
 def import_batch_delete(*, actor: AbstractBaseUser, batch: ImportBatch) -> None:
     """Delete a file's records; records it had merged with others go back to how they were imported."""
+    review_records_lock(batch.review_id, wait=False)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == ImportBatch.Status.PENDING and not import_batch_is_stalled(batch):
         raise ReviewRuleError(BATCH_STILL_RUNNING)

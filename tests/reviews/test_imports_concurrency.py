@@ -102,3 +102,56 @@ def test_the_review_can_change_while_an_import_runs(review, owner, monkeypatch):
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
     assert Review.objects.get(pk=review.pk).title == "Renamed while importing"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_merges_unmerges_and_deletions_are_refused_while_an_import_runs(review, owner, monkeypatch):
+    import reviews.services.imports as imports
+    from reviews.models import DuplicatePair, Merge, SourceRecord
+    from reviews.services import duplicates
+    from reviews.services.locks import IMPORT_RUNNING
+    from reviews.services.records import import_batch_delete
+    from reviews.services.reviews import ReviewRuleError
+    from tests.reviews.importing import import_file
+
+    first = import_file(review, owner, "three.ris", source="Embase")
+    import_file(review, owner, "two.nbib", source="PubMed")  # merges one record into Embase's
+    merge = Merge.objects.get(review=review)
+    sources = list(SourceRecord.objects.filter(review=review, batch=first).order_by("pk"))
+    pair = DuplicatePair.objects.create(review=review, source_a=sources[1], source_b=sources[2], score=0.5)
+
+    holding, release = threading.Event(), threading.Event()
+    real_progress_set = imports.import_progress_set
+
+    def progress_set_then_hold(batch_id, stage, done=0, total=0):
+        real_progress_set(batch_id, stage, done, total)
+        if stage == "writing" and done == 0:
+            holding.set()
+            release.wait(10)
+
+    monkeypatch.setattr(imports, "import_progress_set", progress_set_then_hold)
+    batch = import_batch_create(
+        actor=owner,
+        review=review,
+        uploaded=upload("more.ris", ris_records(5)),
+        source_name="CINAHL",
+        enqueue=False,
+    )
+    job = threading.Thread(target=lambda: (import_batch_run(batch_id=batch.pk), connections.close_all()))
+    job.start()
+    try:
+        assert holding.wait(10)
+        for change in (
+            lambda: duplicates.duplicate_pair_mark_same(actor=owner, pair=pair),
+            lambda: duplicates.duplicate_pair_mark_different(actor=owner, pair=pair),
+            lambda: duplicates.merge_undo(actor=owner, merge=merge),
+            lambda: import_batch_delete(actor=owner, batch=first),
+        ):
+            with pytest.raises(ReviewRuleError, match=IMPORT_RUNNING):
+                change()
+    finally:
+        release.set()
+        job.join()
+    # Once the import is in, the same change goes through.
+    duplicates.duplicate_pair_mark_different(actor=owner, pair=pair)
+    assert DuplicatePair.objects.get(pk=pair.pk).status == DuplicatePair.Status.DIFFERENT
