@@ -50,6 +50,7 @@ def record_edit(*, actor: AbstractBaseUser, record: Record, **changes) -> Record
     unknown = set(changes) - set(RECORD_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    review_records_lock(record.review_id, wait=False)
     record = Record.objects.select_for_update().get(pk=record.pk)
     before = _record_values(record, changes)
     for name, value in changes.items():
@@ -75,6 +76,7 @@ def record_edit(*, actor: AbstractBaseUser, record: Record, **changes) -> Record
 @transaction.atomic
 def record_remove(*, actor: AbstractBaseUser, record: Record, reason: str) -> Record:
     """Take a record out of the review (counted in PRISMA as removed for another reason)."""
+    review_records_lock(record.review_id, wait=False)
     record = Record.objects.select_for_update().get(pk=record.pk)
     if record.is_removed:
         return record
@@ -90,6 +92,7 @@ def record_remove(*, actor: AbstractBaseUser, record: Record, reason: str) -> Re
 
 @transaction.atomic
 def record_restore(*, actor: AbstractBaseUser, record: Record) -> Record:
+    review_records_lock(record.review_id, wait=False)
     record = Record.objects.select_for_update().get(pk=record.pk)
     if not record.is_removed:
         return record

@@ -65,9 +65,13 @@ def record_detail(request: HtmxHttpRequest, access: ReviewAccess, record_id: int
             forbid(request, "Only an owner can edit records.")
         form = RecordEditForm(request.POST)
         if form.is_valid():
-            record_services.record_edit(actor=request.user, record=record, **form.cleaned_data)
-            messages.success(request, "Record saved.")
-            return redirect("reviews:record", slug=access.review.slug, record_id=record.pk)
+            try:
+                record_services.record_edit(actor=request.user, record=record, **form.cleaned_data)
+            except ReviewRuleError as error:
+                messages.error(request, str(error))  # the form keeps what was typed
+            else:
+                messages.success(request, "Record saved.")
+                return redirect("reviews:record", slug=access.review.slug, record_id=record.pk)
     context = {
         "access": access,
         "review": access.review,
@@ -85,11 +89,15 @@ def record_detail(request: HtmxHttpRequest, access: ReviewAccess, record_id: int
 def record_remove(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     record = _record_for(access, record_id)
     form = RecordRemoveForm(request.POST)
-    if form.is_valid():
-        record_services.record_remove(actor=request.user, record=record, reason=form.cleaned_data["reason"])
-        messages.success(request, "Record removed from the review. You can restore it from the same page.")
-    else:
+    if not form.is_valid():
         messages.error(request, "Say why the record is removed.")
+        return redirect("reviews:record", slug=access.review.slug, record_id=record.pk)
+    try:
+        record_services.record_remove(actor=request.user, record=record, reason=form.cleaned_data["reason"])
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Record removed from the review. You can restore it from the same page.")
     return redirect("reviews:record", slug=access.review.slug, record_id=record.pk)
 
 
@@ -97,8 +105,12 @@ def record_remove(request: HtmxHttpRequest, access: ReviewAccess, record_id: int
 @review_member_required(Role.OWNER)
 def record_restore(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     record = _record_for(access, record_id)
-    record_services.record_restore(actor=request.user, record=record)
-    messages.success(request, "Record restored.")
+    try:
+        record_services.record_restore(actor=request.user, record=record)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Record restored.")
     return redirect("reviews:record", slug=access.review.slug, record_id=record.pk)
 
 

@@ -105,12 +105,12 @@ def test_the_review_can_change_while_an_import_runs(review, owner, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_merges_unmerges_and_deletions_are_refused_while_an_import_runs(review, owner, monkeypatch):
+def test_the_reviews_records_cannot_change_while_an_import_runs(review, owner, monkeypatch):
     import reviews.services.imports as imports
     from reviews.models import DuplicatePair, Merge, SourceRecord
     from reviews.services import duplicates
     from reviews.services.locks import IMPORT_RUNNING
-    from reviews.services.records import import_batch_delete
+    from reviews.services.records import import_batch_delete, record_edit, record_remove
     from reviews.services.reviews import ReviewRuleError
     from tests.reviews.importing import import_file
 
@@ -119,6 +119,7 @@ def test_merges_unmerges_and_deletions_are_refused_while_an_import_runs(review, 
     merge = Merge.objects.get(review=review)
     sources = list(SourceRecord.objects.filter(review=review, batch=first).order_by("pk"))
     pair = DuplicatePair.objects.create(review=review, source_a=sources[1], source_b=sources[2], score=0.5)
+    record = sources[1].record
 
     holding, release = threading.Event(), threading.Event()
     real_progress_set = imports.import_progress_set
@@ -146,6 +147,8 @@ def test_merges_unmerges_and_deletions_are_refused_while_an_import_runs(review, 
             lambda: duplicates.duplicate_pair_mark_different(actor=owner, pair=pair),
             lambda: duplicates.merge_undo(actor=owner, merge=merge),
             lambda: import_batch_delete(actor=owner, batch=first),
+            lambda: record_edit(actor=owner, record=record, title="Edited while importing"),
+            lambda: record_remove(actor=owner, record=record, reason="not a study"),
         ):
             with pytest.raises(ReviewRuleError, match=IMPORT_RUNNING):
                 change()
