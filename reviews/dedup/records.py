@@ -131,22 +131,18 @@ class Prepared:
         self.block_keys: tuple[str, ...] | None = None  # filled by blocking.record_keys when first needed
 
 
-_CACHED_SLOTS = tuple(
-    slot for slot in Prepared.__slots__ if slot not in ("idx", "doi_shared", "name_tokens_cache")
-)
-_KEY_SLOT = _CACHED_SLOTS.index("key")
-
-
 class PreparedCache:
     """Normalised records kept between calls, so an import compares its new records with everything
     already imported without normalising all of that again.
 
     An entry is reused only while the record it came from is equal to the one given, so a changed
-    record is normalised afresh.
+    record is normalised afresh. The normalised record itself is handed out again, with only what one
+    call sets on it reset (its position and whether its DOI is shared): the calls of one process run one
+    after another (imports into a review take turns), so no two calls hold it at once.
     """
 
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[DedupRecord, tuple]] = {}
+        self._entries: dict[int, tuple[DedupRecord, Prepared]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -154,16 +150,14 @@ class PreparedCache:
     def prepare(self, idx: int, record: DedupRecord) -> Prepared:
         entry = self._entries.get(record.key)
         if entry is not None and entry[0] == record:
-            prepared = Prepared.__new__(Prepared)
-            for name, value in zip(_CACHED_SLOTS, entry[1], strict=True):
-                setattr(prepared, name, value)
-            prepared.idx, prepared.doi_shared, prepared.name_tokens_cache = idx, False, None
+            prepared = entry[1]
+            prepared.idx, prepared.doi_shared = idx, False
             return prepared
         from .blocking import record_keys
 
         prepared = Prepared(idx, record)
         record_keys(prepared)  # kept with the entry: the blocking keys are most of a record's cost too
-        self._entries[record.key] = (record, tuple(getattr(prepared, name) for name in _CACHED_SLOTS))
+        self._entries[record.key] = (record, prepared)
         return prepared
 
     def known(self, key: int) -> DedupRecord | None:
@@ -176,9 +170,8 @@ class PreparedCache:
         for old, new in new_keys.items():
             entry = self._entries.pop(old, None)
             if entry is not None:
-                state = list(entry[1])
-                state[_KEY_SLOT] = new
-                self._entries[new] = (replace(entry[0], key=new), tuple(state))
+                entry[1].key = new
+                self._entries[new] = (replace(entry[0], key=new), entry[1])
 
     def keep_only(self, keys: set[int]) -> None:
         for key in [key for key in self._entries if key not in keys]:
