@@ -38,6 +38,35 @@ document.addEventListener("keydown", function (event) {
   if (control.matches("textarea, input")) { control.focus(); } else { control.click(); }
 });
 
+// Possible duplicates: s same study, d different studies, for the first pair not yet decided, which is
+// outlined and scrolled into view as the one before it is decided.
+function tandemCurrentPair() {
+  document.querySelectorAll("section.pair.current").forEach(function (card) { card.classList.remove("current"); });
+  var card = document.querySelector("[data-duplicates]") && document.querySelector("section.pair:not(.decided)");
+  if (card) { card.classList.add("current"); }
+  return card;
+}
+
+document.addEventListener("DOMContentLoaded", tandemCurrentPair);
+// htmx:load, not afterSwap: an outerHTML swap reports afterSwap on the card it removed, outside the page.
+document.addEventListener("htmx:load", function () {
+  if (!document.querySelector("[data-duplicates]")) { return; }
+  var before = document.querySelector("section.pair.current");
+  var card = tandemCurrentPair();
+  if (card && card !== before) { card.scrollIntoView({ block: "nearest" }); }
+});
+
+document.addEventListener("keydown", function (event) {
+  if (!document.querySelector("[data-duplicates]") || event.ctrlKey || event.metaKey || event.altKey) { return; }
+  if (event.target.matches("input, textarea, select, [contenteditable]")) { return; }
+  var card = tandemCurrentPair();
+  var button = card && card.querySelector('button[data-key="' + event.key.toLowerCase() + '"]');
+  if (!button) { return; }
+  event.preventDefault();
+  if (window.htmx) { window.htmx.process(card); }
+  button.click();
+});
+
 // Reconciliation: typing a consensus value chooses it.
 document.addEventListener("input", function (event) {
   var box = event.target.closest("[data-consensus-for]");

@@ -252,6 +252,42 @@ def test_a_lead_decides_a_possible_duplicate_in_place(live_server, page):
     expect(page.get_by_text("No possible duplicates to check.")).to_be_visible()
 
 
+def test_a_lead_goes_through_possible_duplicates_with_the_keyboard(live_server, page):
+    alice = UserFactory(username="alice")
+    review = review_with_team(team={"owner": alice})
+    import_file(review, alice, "three.ris", source="Embase")
+    sources = list(SourceRecord.objects.filter(review=review).order_by("pk"))
+    DuplicatePair.objects.filter(review=review).delete()  # only the two pairs below
+    first = DuplicatePair.objects.create(
+        review=review, source_a=sources[0], source_b=sources[1], score=0.9, reasons=["test"]
+    )
+    second = DuplicatePair.objects.create(
+        review=review, source_a=sources[1], source_b=sources[2], score=0.8, reasons=["test"]
+    )
+
+    login(page, live_server, "alice", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/r/{review.slug}/duplicates/")
+    expect(page.get_by_text("2 pairs to check.")).to_be_visible()
+    first_card = page.get_by_role("region", name=f"Possible duplicate pair {first.pk}")
+    second_card = page.get_by_role("region", name=f"Possible duplicate pair {second.pk}")
+    expect(first_card).to_have_class(re.compile(r"\bcurrent\b"))  # the best-scored pair comes first
+    _mark_page(page)
+
+    page.keyboard.press("d")
+    expect(first_card).to_contain_text("Different studies.")
+    expect(second_card).to_have_class(re.compile(r"\bcurrent\b"))
+    page.screenshot(path="/tmp/e2e-duplicates-keys.png", full_page=True)
+    page.keyboard.press("s")
+    expect(second_card).to_contain_text("Same study.")
+    _assert_not_reloaded(page)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (DuplicatePair.Status.DIFFERENT, DuplicatePair.Status.SAME)
+    sources[1].refresh_from_db()
+    sources[2].refresh_from_db()
+    assert sources[1].record_id == sources[2].record_id
+
+
 def test_a_reviewer_sees_the_imports_but_cannot_upload_or_check_duplicates(live_server, page):
     alice = UserFactory(username="alice")
     bob = UserFactory(username="bob")
