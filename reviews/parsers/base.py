@@ -86,3 +86,9 @@ class ImportFormatError(ValueError):
 
 def add_raw(raw: dict[str, list[str]], key: str, value: str) -> None:
     raw.setdefault(key, []).append(value)
+
+
+def ignored_lines_warning(lines: list[int], where: str) -> str:
+    """The warning for lines a reader skipped, naming the first few."""
+    shown = ", ".join(str(n) for n in lines[:5]) + (" ..." if len(lines) > 5 else "")
+    return f"{len(lines)} line(s) {where} were ignored (line {shown})"

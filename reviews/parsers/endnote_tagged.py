@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .base import ParsedRecord, add_raw
+from .base import ParsedRecord, add_raw, ignored_lines_warning
 from .normalise import (
     clean,
     first_doi,
@@ -82,13 +82,8 @@ def parse_endnote_tagged(text: str, filename: str) -> tuple[list[ParsedRecord], 
     if draft is not None:
         records.append(_to_record(draft, len(records) + 1))
     if ignored and records:
-        warnings.append(_ignored_warning(ignored))
+        warnings.append(ignored_lines_warning(ignored, "before the first record"))
     return records, warnings
-
-
-def _ignored_warning(lines: list[int]) -> str:
-    shown = ", ".join(str(n) for n in lines[:5]) + (" ..." if len(lines) > 5 else "")
-    return f"{len(lines)} line(s) before the first record were ignored (line {shown})"
 
 
 def _to_record(draft: _Draft, position: int) -> ParsedRecord:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .base import ParsedRecord, add_raw
+from .base import ParsedRecord, add_raw, ignored_lines_warning
 from .normalise import clean, first_doi, first_value, first_year, is_doi_url, join_pages, normalise_pmid
 from .text import split_lines
 
@@ -67,13 +67,8 @@ def parse_nbib(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]
     if draft is not None:
         records.append(_to_record(draft, len(records) + 1))
     if ignored and records:
-        warnings.append(_ignored_warning(ignored))
+        warnings.append(ignored_lines_warning(ignored, "outside any record"))
     return records, warnings
-
-
-def _ignored_warning(lines: list[int]) -> str:
-    shown = ", ".join(str(n) for n in lines[:5]) + (" ..." if len(lines) > 5 else "")
-    return f"{len(lines)} line(s) outside any record were ignored (line {shown})"
 
 
 def _to_record(draft: _Draft, position: int) -> ParsedRecord:

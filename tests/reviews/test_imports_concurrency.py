@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, connections
 
-from reviews.models import ImportBatch, Record
+import reviews.services.imports as imports
+from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, SourceRecord
+from reviews.services import duplicates
 from reviews.services.imports import import_batch_create, import_batch_run
+from reviews.services.locks import IMPORT_RUNNING
+from reviews.services.records import import_batch_delete, record_edit, record_remove
+from reviews.services.reviews import ReviewRuleError
 from tests.factories import review_with_team
-from tests.reviews.importing import upload
+from tests.reviews.importing import import_file, upload
 from tests.screening.helpers import ris_records
 
 pytestmark = [
@@ -67,60 +73,9 @@ def test_two_files_imported_at_once_are_deduplicated_against_each_other(owner):
         assert Record.objects.filter(review=review, merged_into__isnull=True).count() == STUDIES
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_review_can_change_while_an_import_runs(review, owner, monkeypatch):
-    import reviews.services.imports as imports
-    from reviews.models import Review
-
-    holding, release = threading.Event(), threading.Event()
-    real_progress_set = imports.import_progress_set
-
-    def progress_set_then_hold(batch_id, stage, done=0, total=0):
-        real_progress_set(batch_id, stage, done, total)
-        if stage == "writing" and done == 0:
-            holding.set()
-            release.wait(10)  # inside the job's transaction, its locks held
-
-    monkeypatch.setattr(imports, "import_progress_set", progress_set_then_hold)
-    batch = import_batch_create(
-        actor=owner,
-        review=review,
-        uploaded=upload("few.ris", ris_records(5)),
-        source_name="Embase",
-        enqueue=False,
-    )
-    job = threading.Thread(target=lambda: (import_batch_run(batch_id=batch.pk), connections.close_all()))
-    job.start()
-    try:
-        assert holding.wait(10)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '2s'")  # fail, not hang, if the import held the review row
-        Review.objects.filter(pk=review.pk).update(title="Renamed while importing")
-    finally:
-        release.set()
-        job.join()
-    batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.DONE
-    assert Review.objects.get(pk=review.pk).title == "Renamed while importing"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_reviews_records_cannot_change_while_an_import_runs(review, owner, monkeypatch):
-    import reviews.services.imports as imports
-    from reviews.models import DuplicatePair, Merge, SourceRecord
-    from reviews.services import duplicates
-    from reviews.services.locks import IMPORT_RUNNING
-    from reviews.services.records import import_batch_delete, record_edit, record_remove
-    from reviews.services.reviews import ReviewRuleError
-    from tests.reviews.importing import import_file
-
-    first = import_file(review, owner, "three.ris", source="Embase")
-    import_file(review, owner, "two.nbib", source="PubMed")  # merges one record into Embase's
-    merge = Merge.objects.get(review=review)
-    sources = list(SourceRecord.objects.filter(review=review, batch=first).order_by("pk"))
-    pair = DuplicatePair.objects.create(review=review, source_a=sources[1], source_b=sources[2], score=0.5)
-    record = sources[1].record
-
+@contextmanager
+def _import_held_mid_write(review, owner, monkeypatch):
+    """An import of a few records, stopped inside its transaction (its locks held) while the block runs."""
     holding, release = threading.Event(), threading.Event()
     real_progress_set = imports.import_progress_set
 
@@ -142,6 +97,33 @@ def test_the_reviews_records_cannot_change_while_an_import_runs(review, owner, m
     job.start()
     try:
         assert holding.wait(10)
+        yield
+    finally:
+        release.set()
+        job.join()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE, batch.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_review_can_change_while_an_import_runs(review, owner, monkeypatch):
+    with _import_held_mid_write(review, owner, monkeypatch):
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # fail, not hang, if the import held the review row
+        Review.objects.filter(pk=review.pk).update(title="Renamed while importing")
+    assert Review.objects.get(pk=review.pk).title == "Renamed while importing"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reviews_records_cannot_change_while_an_import_runs(review, owner, monkeypatch):
+    first = import_file(review, owner, "three.ris", source="Embase")
+    import_file(review, owner, "two.nbib", source="PubMed")  # merges one record into Embase's
+    merge = Merge.objects.get(review=review)
+    sources = list(SourceRecord.objects.filter(review=review, batch=first).order_by("pk"))
+    pair = DuplicatePair.objects.create(review=review, source_a=sources[1], source_b=sources[2], score=0.5)
+    record = sources[1].record
+
+    with _import_held_mid_write(review, owner, monkeypatch):
         for change in (
             lambda: duplicates.duplicate_pair_mark_same(actor=owner, pair=pair),
             lambda: duplicates.duplicate_pair_mark_different(actor=owner, pair=pair),
@@ -152,9 +134,6 @@ def test_the_reviews_records_cannot_change_while_an_import_runs(review, owner, m
         ):
             with pytest.raises(ReviewRuleError, match=IMPORT_RUNNING):
                 change()
-    finally:
-        release.set()
-        job.join()
     # Once the import is in, the same change goes through.
     duplicates.duplicate_pair_mark_different(actor=owner, pair=pair)
     assert DuplicatePair.objects.get(pk=pair.pk).status == DuplicatePair.Status.DIFFERENT
