@@ -46,8 +46,23 @@ def screening_next(
 PROGRESS_SECONDS = 30
 
 
+def _progress_generation_key(review_id: int, stage: str) -> str:
+    return f"tandem:screening-progress-generation:{review_id}:{stage}"
+
+
 def _progress_key(review_id: int, reviewer_id: int, stage: str) -> str:
-    return f"tandem:screening-progress:{review_id}:{stage}:{reviewer_id}"
+    generation = cache.get(_progress_generation_key(review_id, stage), 0)
+    return f"tandem:screening-progress:{review_id}:{stage}:{generation}:{reviewer_id}"
+
+
+def screening_progress_forget(*, review_id: int, stage: str) -> None:
+    """Records joined or left a stage's queue other than by a reviewer's own decision (an import, a merge,
+    a full text marked not retrievable): every member's figures for it are counted afresh."""
+    key = _progress_generation_key(review_id, stage)
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet (or evicted): any new number will do
+        cache.set(key, 1, None)
 
 
 def screening_progress(*, review: Review, reviewer: AbstractBaseUser, stage: str) -> dict[str, int]:

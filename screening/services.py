@@ -54,12 +54,15 @@ def screening_records_enter(*, review: Review, record_ids: list[int]) -> None:
         for record_id in record_ids
     ]
     bulk_insert(RecordStage, rows)
+    _progress_forget_on_commit([review.pk], [Stage.TITLE_ABSTRACT])
 
 
 def screening_records_sync(*, record_ids: Iterable[int]) -> None:
     """Keep the stage rows of these records in step with whether the record is merged or removed."""
+    record_ids = list(record_ids)
     active = Record.objects.filter(pk=OuterRef("record_id"), merged_into__isnull=True, is_removed=False)
-    RecordStage.objects.filter(record_id__in=list(record_ids)).update(is_active=Exists(active))
+    RecordStage.objects.filter(record_id__in=record_ids).update(is_active=Exists(active))
+    _progress_forget_on_commit(Record.objects.filter(pk__in=record_ids).values_list("review_id", flat=True))
 
 
 def screening_stage_open(*, review: Review, record_ids: Iterable[int], stage: str) -> int:
@@ -71,6 +74,7 @@ def screening_stage_open(*, review: Review, record_ids: Iterable[int], stage: st
         for record_id in record_ids
     ]
     RecordStage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    _progress_forget_on_commit([review.pk], [stage])
     return len(rows)
 
 
@@ -308,6 +312,19 @@ def _reopen_not_retrievable(record: Record) -> None:
     RecordStage.objects.filter(
         record=record, stage=Stage.FULL_TEXT, status=RecordStage.Status.NOT_RETRIEVABLE
     ).update(status=RecordStage.Status.OPEN, settled_at=None)
+    _progress_forget_on_commit([record.review_id], [Stage.FULL_TEXT])
+
+
+def _progress_forget_on_commit(review_ids: Iterable[int], stages: Iterable[str] = Stage.values) -> None:
+    from screening.selectors import screening_progress_forget
+
+    for review_id in set(review_ids):
+        for stage in stages:
+            transaction.on_commit(
+                lambda review_id=review_id, stage=stage: screening_progress_forget(
+                    review_id=review_id, stage=stage
+                )
+            )
 
 
 @transaction.atomic
@@ -325,6 +342,7 @@ def full_text_mark_not_retrievable(
     )
     full_text.save()
     _settle(record_stage, RecordStage.Status.NOT_RETRIEVABLE)
+    _progress_forget_on_commit([review.pk], [Stage.FULL_TEXT])
     audit_record(
         actor=actor,
         review=review,

@@ -103,6 +103,8 @@ def _collect_html(page: Page) -> list[tuple[str, str]]:
     received: list[tuple[str, str]] = []
 
     def on_response(response: Response) -> None:
+        if not response.url.startswith(("http://", "https://")):
+            return  # the browser's own pages (its PDF viewer), not the app's
         if "text/html" not in response.headers.get("content-type", ""):
             return
         if 300 <= response.status < 400:

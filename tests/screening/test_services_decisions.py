@@ -210,3 +210,20 @@ def test_undo_on_a_conflict_reopens_the_record(review, records, reviewer, second
     )
     record_stage = RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT)
     assert (record_stage.status, record_stage.decision_count) == ("open", 1)
+
+
+@pytest.mark.django_db(transaction=True)  # the figures are forgotten when the change commits
+def test_a_reviewers_figures_follow_records_joining_or_leaving_the_queue_at_once(review, owner, reviewer):
+    from reviews.services.records import record_remove
+    from screening.selectors import screening_progress
+
+    records = records_to_screen(review, owner, count=3)
+
+    def left() -> int:
+        return screening_progress(review=review, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT)["left"]
+
+    assert left() == 3  # counted, then kept for a while
+    records_to_screen(review, owner, count=2, prefix="Later")
+    assert left() == 5  # an import is seen at once, not when the kept figure expires
+    record_remove(actor=owner, record=records[0], reason="not a study")
+    assert left() == 4
