@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from reviews.models import Record, Review
-from screening.models import STAGE_SLUGS, Decision, FullText, RecordStage
+from screening.models import STAGE_SLUGS, Decision, FullText, RecordStage, Stage
 from screening.rules import ADVANCE, Agreement, JudgementTable, agreement_of
 
 
@@ -125,6 +125,16 @@ def screening_conflicts(*, review: Review, stage: str) -> QuerySet[RecordStage]:
     )
 
 
+def screening_conflict_counts(*, review: Review) -> dict[str, int]:
+    """Open conflicts per stage, for the lead's stage tabs (every stage present, zero or not)."""
+    rows = (
+        _active(RecordStage.objects.filter(review=review, status=RecordStage.Status.CONFLICT))
+        .values("stage")
+        .annotate(n=Count("id"))
+    )
+    return dict.fromkeys(Stage.values, 0) | {row["stage"]: row["n"] for row in rows}
+
+
 def screening_decisions_for(*, record_stages: list[RecordStage]) -> dict[int, list[Decision]]:
     """Every decision on these records at their stage: for the lead's eyes only."""
     by_record: dict[int, list[Decision]] = defaultdict(list)
@@ -209,6 +219,10 @@ def screening_agreement_combined(*, review: Review, stage: str) -> Agreement:
 
 def full_text_for(*, record_id: int) -> FullText | None:
     return FullText.objects.filter(record_id=record_id).first()
+
+
+def full_texts_for(*, record_ids: list[int]) -> dict[int, FullText]:
+    return {full_text.record_id: full_text for full_text in FullText.objects.filter(record_id__in=record_ids)}
 
 
 def stage_from_slug(slug: str) -> str | None:

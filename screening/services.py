@@ -279,6 +279,14 @@ def _check_pdf(uploaded: UploadedFile) -> str:
     return digest.hexdigest()
 
 
+def _full_text_snapshot(full_text: FullText) -> dict | None:
+    """What an upload replaces (a wrong PDF, a not-retrievable mark), for the history."""
+    snapshot = {"file": full_text.original_filename, "sha256": full_text.sha256} if full_text.file else {}
+    if full_text.is_not_retrievable:
+        snapshot["not_retrievable"] = True
+    return snapshot or None
+
+
 @transaction.atomic
 def full_text_upload(
     *, review: Review, record: Record, actor: AbstractBaseUser, uploaded: UploadedFile
@@ -288,6 +296,7 @@ def full_text_upload(
         review=review, record=record
     )
     old_name = full_text.file.name if full_text.file else ""
+    before = _full_text_snapshot(full_text)
     full_text.file.save("fulltext.pdf", uploaded, save=False)
     full_text.original_filename = (uploaded.name or "fulltext.pdf")[:255]
     full_text.size_bytes, full_text.sha256, full_text.updated_by = uploaded.size, sha256, actor
@@ -295,7 +304,7 @@ def full_text_upload(
     full_text.is_not_retrievable, full_text.not_retrievable_note = False, ""
     full_text.save()
     if was_not_retrievable:
-        _reopen_not_retrievable(record)
+        _reopen_not_retrievable(review, record)
     if old_name:
         transaction.on_commit(lambda: full_text.file.storage.delete(old_name))
     audit_record(
@@ -303,15 +312,24 @@ def full_text_upload(
         review=review,
         action="fulltext.upload",
         target=full_text,
+        before=before,
         after={"record": record.pk, "file": full_text.original_filename, "sha256": sha256},
     )
     return full_text
 
 
-def _reopen_not_retrievable(record: Record) -> None:
-    RecordStage.objects.filter(
-        record=record, stage=Stage.FULL_TEXT, status=RecordStage.Status.NOT_RETRIEVABLE
-    ).update(status=RecordStage.Status.OPEN, settled_at=None)
+def _reopen_not_retrievable(review: Review, record: Record) -> None:
+    record_stage = (
+        RecordStage.objects.select_for_update()
+        .filter(record=record, stage=Stage.FULL_TEXT, status=RecordStage.Status.NOT_RETRIEVABLE)
+        .first()
+    )
+    if record_stage is None:
+        return
+    record_stage.status, record_stage.settled_at = RecordStage.Status.OPEN, None
+    record_stage.save(update_fields=["status", "settled_at"])
+    # Decisions made before it was marked count again: both in, it settles or is a conflict at once.
+    _settle_if_complete(review, record_stage)
     _progress_forget_on_commit([record.review_id], [Stage.FULL_TEXT])
 
 
@@ -332,7 +350,13 @@ def full_text_mark_not_retrievable(
     *, review: Review, record: Record, actor: AbstractBaseUser, note: str = ""
 ) -> FullText:
     record_stage = _lock_stage(record, Stage.FULL_TEXT)
-    if record_stage.status not in (RecordStage.Status.OPEN, RecordStage.Status.NOT_RETRIEVABLE):
+    # Also in a conflict, which a reviewer sees as awaiting the other: refusing there would tell them
+    # the other reviewer decided, and differently. Without the full text neither decision stands anyway.
+    if record_stage.status not in (
+        RecordStage.Status.OPEN,
+        RecordStage.Status.CONFLICT,
+        RecordStage.Status.NOT_RETRIEVABLE,
+    ):
         raise ReviewRuleError(DECISION_SETTLED)
     full_text = FullText.objects.filter(record=record).first() or FullText(review=review, record=record)
     full_text.is_not_retrievable, full_text.not_retrievable_note, full_text.updated_by = (

@@ -9,6 +9,7 @@ urlpatterns = [
     path("r/<slug:slug>/screen/<str:stage_slug>/<int:record_id>/", views.screen_record, name="record"),
     path("r/<slug:slug>/screen/<str:stage_slug>/<int:record_id>/decide/", views.decide, name="decide"),
     path("r/<slug:slug>/screen/<str:stage_slug>/<int:record_id>/undo/", views.undo, name="undo"),
+    path("r/<slug:slug>/conflicts/", views.conflicts_start, name="conflicts_start"),
     path("r/<slug:slug>/conflicts/<str:stage_slug>/", views.conflict_list, name="conflicts"),
     path("r/<slug:slug>/conflicts/<str:stage_slug>/<int:record_id>/resolve/", views.resolve, name="resolve"),
     path("r/<slug:slug>/full-texts/<int:record_id>/upload/", views.full_text_upload, name="fulltext_upload"),

@@ -18,7 +18,7 @@ from screening import selectors, services
 from screening.exports import decisions_csv_lines
 from screening.forms import DecisionForm, FullTextUploadForm, NotRetrievableForm, ResolveForm
 from screening.highlight import highlight_keywords
-from screening.models import STAGE_SLUGS, RecordStage, Stage
+from screening.models import STAGE_SLUGS, FullText, RecordStage, Stage
 
 
 def _stage(stage_slug: str) -> str:
@@ -188,6 +188,14 @@ def _full_text_stage(access: ReviewAccess, record_id: int) -> RecordStage:
     return record_stage
 
 
+def _upload_message(before: FullText | None) -> str:
+    if before is not None and before.is_not_retrievable:
+        return "Full text uploaded; the record is open for screening again."
+    if before is not None and before.file:
+        return "Full text replaced, for both reviewers."
+    return "Full text uploaded."
+
+
 @require_POST
 @review_member_required()
 def full_text_upload(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
@@ -196,6 +204,7 @@ def full_text_upload(request: HtmxHttpRequest, access: ReviewAccess, record_id: 
     if not form.is_valid():
         messages.error(request, "Choose a PDF file to upload.")
     else:
+        before = selectors.full_text_for(record_id=record_id)
         try:
             services.full_text_upload(
                 review=access.review,
@@ -206,7 +215,7 @@ def full_text_upload(request: HtmxHttpRequest, access: ReviewAccess, record_id: 
         except ReviewRuleError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Full text uploaded.")
+            messages.success(request, _upload_message(before))
     return redirect(_safe_next(request) or _record_url(access, Stage.FULL_TEXT, record_id))
 
 
@@ -251,21 +260,46 @@ def full_text_file(request: HtmxHttpRequest, access: ReviewAccess, record_id: in
 # --- The lead's view ----------------------------------------------------------------------------
 
 
+def _conflict_items(stage: str, record_stages: list[RecordStage]) -> list[dict]:
+    decisions = selectors.screening_decisions_for(record_stages=record_stages)
+    record_ids = [record_stage.record_id for record_stage in record_stages]
+    # At full text the lead reads the paper before settling; the card links to it.
+    full_texts = selectors.full_texts_for(record_ids=record_ids) if stage == Stage.FULL_TEXT else {}
+    return [
+        {
+            "record_stage": record_stage,
+            "decisions": decisions[record_stage.record_id],
+            "full_text": full_texts.get(record_stage.record_id),
+        }
+        for record_stage in record_stages
+    ]
+
+
+@require_http_methods(["GET"])
+@review_member_required(Role.LEAD)
+def conflicts_start(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    """The menu's way in: title and abstract, unless only the full texts have conflicts."""
+    counts = selectors.screening_conflict_counts(review=access.review)
+    only_full_text = counts[Stage.FULL_TEXT] and not counts[Stage.TITLE_ABSTRACT]
+    stage = Stage.FULL_TEXT if only_full_text else Stage.TITLE_ABSTRACT
+    return redirect("screening:conflicts", slug=access.review.slug, stage_slug=STAGE_SLUGS[stage])
+
+
 @require_http_methods(["GET"])
 @review_member_required(Role.LEAD)
 def conflict_list(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str) -> HttpResponse:
     stage = _stage(stage_slug)
     conflicts = list(selectors.screening_conflicts(review=access.review, stage=stage)[:200])
-    decisions = selectors.screening_decisions_for(record_stages=conflicts)
-    items = [{"record_stage": conflict, "decisions": decisions[conflict.record_id]} for conflict in conflicts]
+    counts = selectors.screening_conflict_counts(review=access.review)
     context = {
         "access": access,
         "review": access.review,
         "stage": stage,
         "stage_slug": stage_slug,
         "stage_label": Stage(stage).label,
-        "items": items,
-        "total": selectors.screening_conflicts(review=access.review, stage=stage).count(),
+        "items": _conflict_items(stage, conflicts),
+        "counts": counts,
+        "total": counts[stage],
     }
     return render(request, "screening/conflicts.html", context)
 
@@ -291,13 +325,12 @@ def resolve(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, rec
         if error:
             messages.error(request, error)
         return redirect("screening:conflicts", slug=access.review.slug, stage_slug=stage_slug)
-    decisions = selectors.screening_decisions_for(record_stages=[record_stage])
     context = {
         "access": access,
         "review": access.review,
         "stage": stage,
         "stage_slug": stage_slug,
-        "item": {"record_stage": record_stage, "decisions": decisions[record_stage.record_id]},
+        "item": _conflict_items(stage, [record_stage])[0],
         "error": error,
     }
     return render(request, "screening/conflicts.html#conflict-card", context)

@@ -1,13 +1,15 @@
 """Full-text screening in a real browser: two blind reviewers, a PDF beside the panel, then the lead.
 
-Four records, included at title and abstract through the real services, are open at full text. bob
-uploads the PDF of the first and includes it with the keyboard, marks the second as not retrievable,
+Four records, included at title and abstract through the real services, are open at full text (bob
+uploaded the third's PDF beforehand). bob uploads a draft as the PDF of the first, replaces it with the
+right one from the same page, and includes it with the keyboard, marks the second as not retrievable,
 tries to exclude the third without a reason (refused in the page), then excludes it and the fourth,
 each with a reason from the review's list. carol, in her own browser context, sees the same PDF,
 includes the first, excludes the third for a different reason (a conflict) and the fourth for the same
-one; nothing of bob's may reach any page she is sent. alice (owner and lead) sees both reasons side by
-side on the full-text conflicts page, settles the record as excluded with one reason, and the overview
-then draws the full-text outcome.
+one; nothing of bob's may reach any page she is sent. alice (owner and lead, not a screener) sees both
+reasons side by side on the full-text conflicts page, under stage tabs with their counts, opens the PDF
+from the card, settles the record as excluded with one reason, and the overview then draws the
+full-text outcome.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from __future__ import annotations
 import hashlib
 import re
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.text import slugify
 from playwright.sync_api import Locator, Page, Response, expect
 
-from reviews.models import Membership, Record
+from reviews.models import AuditEvent, Membership, Record
 from reviews.services import membership_change_roles, review_update_settings
 from screening.models import Decision, FullText, RecordStage, Stage
-from screening.services import DECISION_NEEDS_REASON
+from screening.services import DECISION_NEEDS_REASON, full_text_upload
 from tests.e2e.conftest import login
 from tests.e2e.test_screening_flow import (
     KEYS,
@@ -44,6 +48,7 @@ RECORD_URL = re.compile(rf"{re.escape(STAGE_PATH)}(\d+)/$")
 REASON_LABEL = "Reason for excluding"
 REASONS = ["Wrong population", "Wrong intervention", "Wrong study design", "Not a primary study"]
 PDF_NAME = "walking-groups-full-text.pdf"
+DRAFT_PDF_NAME = "walking-groups-draft.pdf"
 MISSING_NOTE = "Interlibrary loan declined; the authors did not reply"
 
 TOPICS = [
@@ -60,9 +65,9 @@ CAROL_PLAN = {1: ("include", ""), 3: ("exclude", "Wrong study design"), 4: ("exc
 LEAD_REASON = "Wrong study design"
 
 
-def _minimal_pdf() -> bytes:
+def _minimal_pdf(text: bytes = b"Walking groups: full text") -> bytes:
     """A small, well-formed one-page PDF (its cross-reference offsets are counted, not guessed)."""
-    stream = b"BT /F1 18 Tf 72 720 Td (Walking groups: full text) Tj ET"
+    stream = b"BT /F1 18 Tf 72 720 Td (%s) Tj ET" % text
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -176,6 +181,14 @@ def test_two_blind_reviewers_screen_full_texts_and_the_lead_resolves_a_reason_co
     titles = dict(Record.objects.filter(pk__in=order).values_list("pk", "title"))
     pdf = _minimal_pdf()
     assert pdf.startswith(b"%PDF-") and 300 < len(pdf) < 1000
+    draft_pdf = _minimal_pdf(b"Walking groups: a draft")
+    third_pdf_name = f"{slugify(titles[third])[:40]}.pdf"
+    full_text_upload(
+        review=review,
+        record=Record.objects.get(pk=third),
+        actor=bob,
+        uploaded=SimpleUploadedFile(third_pdf_name, _minimal_pdf(b"The third record: full text")),
+    )
 
     bob_page, carol_page = new_page(), new_page()
     bob_html, carol_html = _collect_html(bob_page), _collect_html(carol_page)
@@ -191,16 +204,32 @@ def test_two_blind_reviewers_screen_full_texts_and_the_lead_resolves_a_reason_co
     expect(_panel(bob_page).get_by_role("button", name="Maybe")).to_have_count(0)
     expect(_panel(bob_page).get_by_label(REASON_LABEL)).to_have_value("")
 
-    # He uploads the PDF; it is shown in a frame beside the decision panel.
+    # He uploads the PDF (a draft, as it turns out); it is shown in a frame beside the decision panel.
     file_path = f"/r/{SLUG}/full-texts/{first}/file/"
     bob_page.get_by_label("Full text (PDF)").set_input_files(
-        files=[{"name": PDF_NAME, "mimeType": "application/pdf", "buffer": pdf}]
+        files=[{"name": DRAFT_PDF_NAME, "mimeType": "application/pdf", "buffer": draft_pdf}]
     )
     with bob_page.expect_response(lambda response: response.url.endswith(file_path)) as served:
         bob_page.get_by_role("button", name="Upload full text").click()
     assert (served.value.status, served.value.headers["content-type"]) == (200, "application/pdf")
     expect(bob_page).to_have_url(f"{live_server.url}{STAGE_PATH}{first}/")
     expect(bob_page.get_by_role("status")).to_have_text("Full text uploaded.")
+    expect(bob_page.get_by_role("link", name=f"Download {DRAFT_PDF_NAME}")).to_be_visible()
+    draft_file = FullText.objects.get(record_id=first).file.name
+
+    # He replaces the draft with the right PDF from the same page, before deciding.
+    bob_page.get_by_label("Replace the PDF").set_input_files(
+        files=[{"name": PDF_NAME, "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    with bob_page.expect_response(lambda response: response.url.endswith(file_path)) as served:
+        bob_page.get_by_role("button", name="Replace", exact=True).click()
+    assert served.value.status == 200
+    expect(bob_page).to_have_url(f"{live_server.url}{STAGE_PATH}{first}/")
+    expect(bob_page.get_by_role("status")).to_have_text("Full text replaced, for both reviewers.")
+    expect(bob_page.get_by_role("link", name=f"Download {DRAFT_PDF_NAME}")).to_have_count(0)
+    replaced = AuditEvent.objects.filter(action="fulltext.upload", after__record=first).order_by("pk").last()
+    assert (replaced.before["file"], replaced.after["file"]) == (DRAFT_PDF_NAME, PDF_NAME)
+    assert not FullText.objects.get(record_id=first).file.storage.exists(draft_file)
     frame = bob_page.get_by_title(f"Full text of {titles[first]}")
     expect(frame).to_be_visible()
     expect(frame).to_have_attribute("src", file_path)
@@ -242,6 +271,8 @@ def test_two_blind_reviewers_screen_full_texts_and_the_lead_resolves_a_reason_co
         f"Marked as not retrievable: {MISSING_NOTE}."
     )
     expect(_panel(bob_page).locator(".notice")).to_have_text("Settled at this stage: not retrievable.")
+    expect(bob_page.get_by_label("Upload the PDF after all")).to_be_visible()
+    expect(_panel(bob_page).locator(".shortcuts")).to_have_count(0)
     expect(_progress(bob_page)).to_have_text("1 done · 2 left")
     missing = FullText.objects.get(record_id=second)
     assert (missing.is_not_retrievable, missing.not_retrievable_note, missing.file.name) == (
@@ -345,7 +376,24 @@ def test_two_blind_reviewers_screen_full_texts_and_the_lead_resolves_a_reason_co
     expect(votes).to_have_text([f"bob: Exclude — {BOB_PLAN[3][1]}", f"carol: Exclude — {CAROL_PLAN[3][1]}"])
     _assert_beside(votes.nth(0), votes.nth(1))
     expect(card.get_by_label("Reason if excluded").locator("option")).to_have_text(["—", *REASONS])
+    tabs = alice_page.get_by_role("navigation", name="Conflicts by stage").get_by_role("link")
+    expect(tabs).to_have_text(["Titles and abstracts (0)", "Full texts (1)"])
+    expect(tabs.nth(1)).to_have_attribute("aria-current", "page")
+    expect(tabs.nth(0)).not_to_have_attribute("aria-current", "page")
     alice_page.screenshot(path=CONFLICTS_SCREENSHOT, full_page=True)
+
+    # She reads the paper before settling: the card's link opens the PDF in a new tab, though she
+    # does not screen herself.
+    third_file_path = f"/r/{SLUG}/full-texts/{third}/file/"
+    expect(card).to_contain_text(f"Open the full text ({third_pdf_name})")
+    with (
+        alice_page.context.expect_event("response", lambda r: r.url.endswith(third_file_path)) as served,
+        alice_page.expect_popup() as popup,
+    ):
+        card.get_by_role("link", name="Open the full text").click()
+    assert (served.value.status, served.value.headers["content-type"]) == (200, "application/pdf")
+    expect(popup.value).to_have_url(f"{live_server.url}{third_file_path}")
+    popup.value.close()
 
     # Excluding without a reason is refused in the card; with one, the record is settled.
     with alice_page.expect_response(_is_decision_post(f"/{third}/resolve/")) as refused:

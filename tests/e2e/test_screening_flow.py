@@ -128,6 +128,10 @@ def _progress(page: Page) -> Locator:
     return page.locator("#screen-panel .progress-wrap small")
 
 
+def _key_hints(page: Page) -> Locator:
+    return page.get_by_role("complementary", name="Your decision").locator(".shortcuts")
+
+
 def _record_heading(page: Page) -> Locator:
     return page.get_by_role("article", name="Record to screen").get_by_role("heading", level=2)
 
@@ -255,12 +259,15 @@ def test_two_blind_reviewers_screen_by_keyboard_and_the_lead_resolves_conflicts(
     _open_screening(bob_page)
     _open_screening(carol_page)
     assert _record_id(bob_page) == _record_id(carol_page) == order[0]
+    # The key hints name only keys with a control on the panel: nothing to undo yet.
+    expect(_key_hints(bob_page)).to_have_text("Keys: i include, m maybe, e exclude, n note")
     bob_seen: list[int] = []
     carol_seen: list[int] = []
 
     # bob screens five records.
     bob_done = _screen(bob_page, count=5, done=0, plan=bob_first_plan, titles=titles, seen=bob_seen)
     expect(bob_page.get_by_role("button", name="Undo")).to_be_visible()
+    expect(_key_hints(bob_page)).to_have_text("Keys: i include, m maybe, e exclude, u undo, n note")
 
     # He undoes the fifth: the panel goes back to that record, with no decision of his on it.
     _press(bob_page, "u", f"/{fifth}/undo/")
@@ -393,6 +400,9 @@ def test_two_blind_reviewers_screen_by_keyboard_and_the_lead_resolves_conflicts(
     # The conflicts page: each card shows both votes (and carol's note) and resolves in place.
     section.get_by_role("link", name="Resolve 3 conflicts").click()
     expect(alice_page.get_by_role("heading", name="Conflicts at title and abstract", level=1)).to_be_visible()
+    tabs = alice_page.get_by_role("navigation", name="Conflicts by stage").get_by_role("link")
+    expect(tabs).to_have_text([f"Titles and abstracts ({len(conflicts)})", "Full texts (0)"])
+    expect(tabs.nth(0)).to_have_attribute("aria-current", "page")
     _wait_for_htmx(alice_page)
     alice_page.evaluate("() => { window.__e2eNoReload = 'still here'; }")
     cards = alice_page.locator("section.conflict")

@@ -167,6 +167,29 @@ def test_not_retrievable_counts_and_an_upload_reopens_it(review, records, review
     assert status(records[0], Stage.FULL_TEXT) == "open"
 
 
+def test_a_conflict_can_be_marked_not_retrievable_and_comes_back_with_the_pdf(
+    review, records, reviewer, second_reviewer, owner
+):
+    """Refusing the mark in a conflict would tell a reviewer the other had decided, and differently."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    review_update_settings(actor=owner, review=review, fulltext_exclusion_reasons=["Wrong setting"])
+    _at_full_text(review, records[0], reviewer, second_reviewer)
+    decide(review, records[0], reviewer, "include", stage=Stage.FULL_TEXT)
+    decide(review, records[0], second_reviewer, "exclude", stage=Stage.FULL_TEXT, reason="Wrong setting")
+    assert status(records[0], Stage.FULL_TEXT) == "conflict"
+    services.full_text_mark_not_retrievable(review=review, record=records[0], actor=reviewer)
+    assert status(records[0], Stage.FULL_TEXT) == "not_retrievable"
+    # The PDF found after all: both decisions count again, so it is the conflict it was.
+    services.full_text_upload(
+        review=review,
+        record=records[0],
+        actor=second_reviewer,
+        uploaded=SimpleUploadedFile("p.pdf", b"%PDF-1.7\n"),
+    )
+    assert status(records[0], Stage.FULL_TEXT) == "conflict"
+
+
 def test_exclusion_reasons_come_from_the_review(review, records, reviewer, second_reviewer, owner):
     review_update_settings(actor=owner, review=review, fulltext_exclusion_reasons=["No qualitative data"])
     _at_full_text(review, records[0], reviewer, second_reviewer)
