@@ -4,6 +4,7 @@ from csp.decorators import csp_exempt
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -325,15 +326,23 @@ def resolve(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, rec
         if error:
             messages.error(request, error)
         return redirect("screening:conflicts", slug=access.review.slug, stage_slug=stage_slug)
+    counts = selectors.screening_conflict_counts(review=access.review)
     context = {
         "access": access,
         "review": access.review,
         "stage": stage,
         "stage_slug": stage_slug,
+        "stage_label": Stage(stage).label,
         "item": _conflict_items(stage, [record_stage])[0],
         "error": error,
+        "counts": counts,
+        "total": counts[stage],
+        "oob": True,
     }
-    return render(request, "screening/conflicts.html#conflict-card", context)
+    # The card, and the counts above the list swapped in beside it (one conflict fewer).
+    card = render_to_string("screening/conflicts.html#conflict-card", context, request)
+    summary = render_to_string("screening/conflicts.html#conflict-summary", context, request)
+    return HttpResponse(card + summary)
 
 
 @require_http_methods(["GET"])

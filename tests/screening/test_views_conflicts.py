@@ -85,6 +85,23 @@ def test_a_resolved_conflict_leaves_the_count(review, records, reviewer, second_
     assert "No conflicts to resolve at this stage." in body
 
 
+def test_resolving_in_place_also_updates_the_counts_above_the_list(
+    review, records, reviewer, second_reviewer, lead, client_for
+):
+    _conflict(review, records[0], reviewer, second_reviewer)
+    _conflict(review, records[1], reviewer, second_reviewer)
+    response = client_for(lead).post(
+        reverse("screening:resolve", args=[review.slug, "title-abstract", records[0].pk]),
+        {"choice": "include"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert "<html" not in body and f'id="conflict-{records[0].pk}"' in body
+    assert 'id="conflict-summary" hx-swap-oob="true"' in body
+    assert _tabs(body) == [("Titles and abstracts (1)", True), ("Full texts (0)", False)]
+    assert "1 record where the reviewers disagree" in body
+
+
 @pytest.mark.parametrize(
     ("title_conflicts", "full_text_conflicts", "lands_on"),
     [
