@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -40,21 +41,24 @@ def import_upload(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespons
     if not uploads:
         messages.error(request, "Choose at least one file to import.")
         return _render_imports(request, access, formset, status=400)
-    for upload in uploads:
-        try:
-            import_batch_create(
-                actor=request.user,
-                review=access.review,
-                uploaded=upload["file"],
-                source_name=upload["source_name"],
-                requested_format=upload["requested_format"],
-                search_date=upload["search_date"],
-                search_string=upload["search_string"],
-            )
-        except ImportRefused as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{upload['file'].name} is being imported.")
+    # One transaction for the whole form: the jobs start once every file of it is saved, so the first
+    # import never holds SQLite's write lock while this request still saves the next file.
+    with transaction.atomic():
+        for upload in uploads:
+            try:
+                import_batch_create(
+                    actor=request.user,
+                    review=access.review,
+                    uploaded=upload["file"],
+                    source_name=upload["source_name"],
+                    requested_format=upload["requested_format"],
+                    search_date=upload["search_date"],
+                    search_string=upload["search_string"],
+                )
+            except ImportRefused as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"{upload['file'].name} is being imported.")
     return redirect("reviews:imports", slug=access.review.slug)
 
 

@@ -1,3 +1,4 @@
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -156,3 +157,19 @@ def test_reviewers_do_not_decide_duplicates(review_with_records, reviewer, clien
     assert client.get(reverse("reviews:duplicates", args=[review_with_records.slug])).status_code == 403
     url = reverse("reviews:duplicate_decide", args=[review_with_records.slug, pair.pk])
     assert client.post(url, {"decision": "same"}).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)  # the jobs are queued when the form's transaction commits
+def test_the_jobs_of_a_form_start_once_every_file_of_it_is_saved(review, owner, client_for, monkeypatch):
+    import reviews.services.imports as imports
+
+    batches_when_queued = []
+    monkeypatch.setattr(
+        imports, "job_enqueue", lambda task, batch_id: batches_when_queued.append(ImportBatch.objects.count())
+    )
+    data = _upload_data()
+    data["files-1-file"] = SimpleUploadedFile("two.nbib", (FIXTURES / "two.nbib").read_bytes())
+    data["files-1-source_name"] = "PubMed"
+    response = client_for(owner).post(reverse("reviews:import_upload", args=[review.slug]), data)
+    assert response.status_code == 302
+    assert batches_when_queued == [2, 2]
