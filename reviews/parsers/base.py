@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 # tsv is read by "csv" (the delimiter is sniffed), so it has no code of its own.
@@ -52,6 +54,19 @@ class ParsedRecord:
     urls: list[str] = field(default_factory=list)
     source_record_id: str = ""
     raw: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every reader makes its records in file order, so counting them here reports every reader's
+        # progress without each one taking a callback.
+        if self.position % PROGRESS_EVERY == 0:
+            report = parse_progress.get()
+            if report is not None:
+                report(self.position)
+
+
+PROGRESS_EVERY = 1000
+# Who hears how many records a reader has made so far (the import job, to show it on the page).
+parse_progress: ContextVar[Callable[[int], None] | None] = ContextVar("parse_progress", default=None)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from django.utils import timezone
 from reviews.jobs import job_enqueue, job_is_pending_here
 from reviews.models import ImportBatch, Review
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
+from reviews.parsers.base import parse_progress
 from reviews.services.audit import audit_record
 from reviews.services.duplicates import dedup_cache_adopt, duplicates_plan_for_import
 from reviews.services.locks import review_records_lock
@@ -296,7 +297,14 @@ def _import_batch_run_locked(batch_id: int, started: float) -> None:
         with batch.file.open("rb") as stored:
             data = stored.read()
         watch.lap("read")
-        result = parse_export(data, filename=batch.original_filename, format=batch.requested_format or None)
+        # Records read so far show on the page while a large file is parsed.
+        reading = parse_progress.set(lambda done: import_progress_set(batch_id, "reading", done, 0))
+        try:
+            result = parse_export(
+                data, filename=batch.original_filename, format=batch.requested_format or None
+            )
+        finally:
+            parse_progress.reset(reading)
         del data
         watch.lap("parse")
         total = len(result.records)

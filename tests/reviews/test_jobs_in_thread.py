@@ -114,3 +114,24 @@ def test_files_uploaded_together_are_imported_in_turn_and_deduplicated_against_e
     assert first.status == second.status == ImportBatch.Status.DONE, (first.error, second.error)
     assert second.auto_merged == 3
     assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 3
+
+
+def test_the_page_hears_how_many_records_have_been_read_while_a_file_is_parsed(review, owner, monkeypatch):
+    from reviews.parsers.base import PROGRESS_EVERY
+    from tests.reviews.importing import import_file
+    from tests.screening.helpers import ris_records
+
+    reported = []
+    real_progress_set = imports.import_progress_set
+    monkeypatch.setattr(
+        imports,
+        "import_progress_set",
+        lambda batch_id, stage, done=0, total=0: (
+            reported.append((stage, done, total)),
+            real_progress_set(batch_id, stage, done, total),
+        ),
+    )
+    batch = import_file(review, owner, "big.ris", ris_records(2 * PROGRESS_EVERY + 5))
+    assert batch.status == ImportBatch.Status.DONE, batch.error
+    reading = [entry for entry in reported if entry[0] == "reading"]
+    assert reading == [("reading", 0, 0), ("reading", PROGRESS_EVERY, 0), ("reading", 2 * PROGRESS_EVERY, 0)]

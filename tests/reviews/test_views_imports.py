@@ -96,6 +96,13 @@ def test_the_progress_row_keeps_polling_while_the_job_waits(review, owner, clien
     body = response.content.decode()
     assert response.status_code == 200 and 'hx-trigger="every 1s"' in body
     assert "1200 of 3000 records" in body
+    import_progress_set(batch.pk, "reading", 2000, 0)  # parsing: how many records so far, total unknown
+    body = (
+        client_for(owner)
+        .get(reverse("reviews:import_progress", args=[review.slug, batch.pk]))
+        .content.decode()
+    )
+    assert "2000 records read" in body and "Reading" in body
 
 
 def test_records_are_searchable_by_title_author_and_doi(review_with_records, reviewer, client_for):
