@@ -13,11 +13,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from reviews.jobs import job_enqueue, job_is_pending_here
-from reviews.models import ImportBatch, Review
+from reviews.models import ImportBatch, Record, Review, SourceRecord
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
 from reviews.parsers.base import parse_progress
 from reviews.services.audit import audit_record
@@ -323,7 +323,26 @@ def _import_batch_run_locked(batch_id: int, started: float) -> None:
         transaction.on_commit(lambda: dedup_cache_adopt(review=batch.review, source_ids=written.source_ids))
         watch.lap("write")
         _import_batch_finish(batch, result, plan, started, watch.timings)
+    if batch.records_count >= STATISTICS_REFRESH_RECORDS:
+        _table_statistics_refresh()
     import_progress_set(batch_id, "done", batch.records_count, batch.records_count)
+
+
+# After an import this large the planner's idea of the tables' sizes is far off until autovacuum gets to
+# them (up to a minute), and it then probes record by record: "Records from Embase" took 450 ms instead of
+# 80 at 100,000 records. A sampled ANALYZE (a tenth of the usual sample) costs about 0.1 s there.
+STATISTICS_REFRESH_RECORDS = 1000
+
+
+def _table_statistics_refresh() -> None:
+    if connection.vendor != "postgresql":
+        return
+    from screening.models import RecordStage
+
+    tables = ", ".join(model._meta.db_table for model in (Record, SourceRecord, RecordStage))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL default_statistics_target = 10")
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _import_batch_finish(batch: ImportBatch, result, plan, started: float, timings: dict) -> None:

@@ -137,3 +137,23 @@ def test_the_reviews_records_cannot_change_while_an_import_runs(review, owner, m
     # Once the import is in, the same change goes through.
     duplicates.duplicate_pair_mark_different(actor=owner, pair=pair)
     assert DuplicatePair.objects.get(pk=pair.pk).status == DuplicatePair.Status.DIFFERENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_leaves_the_planner_knowing_the_tables_new_size(review, owner):
+    from reviews.services.imports import STATISTICS_REFRESH_RECORDS
+    from tests.reviews.importing import import_file
+
+    def estimated_rows(table: str) -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            return cursor.fetchone()[0]
+
+    import_file(review, owner, "small.ris", ris_records(STATISTICS_REFRESH_RECORDS - 1), source="Embase")
+    assert estimated_rows("reviews_record") < STATISTICS_REFRESH_RECORDS - 1  # not refreshed for a small file
+    import_file(
+        review, owner, "large.ris", ris_records(2 * STATISTICS_REFRESH_RECORDS, "Large"), source="CINAHL"
+    )
+    total = Record.objects.filter(review=review).count()
+    assert estimated_rows("reviews_record") >= 0.9 * total
+    assert estimated_rows("reviews_sourcerecord") >= 0.9 * total
