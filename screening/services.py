@@ -35,6 +35,10 @@ NOTHING_TO_UNDO = "There is no decision of yours on this record to undo."
 CONFLICT_ALREADY_SETTLED = "This record was settled a moment ago ({status}); nothing was changed."
 FULLTEXT_NOT_PDF = "{filename} is not a PDF (it does not start with %PDF-)."
 FULLTEXT_TOO_LARGE = "{filename} is {size:.1f} MB; the largest full text Tandem accepts is {limit} MB."
+FULLTEXT_SETTLED = (
+    "This record is settled at full text, so only an owner or a lead can replace its PDF "
+    "(the decisions were made on the one there)."
+)
 
 
 def screening_records_enter(*, review: Review, record_ids: list[int]) -> None:
@@ -292,6 +296,7 @@ def full_text_upload(
     *, review: Review, record: Record, actor: AbstractBaseUser, uploaded: UploadedFile
 ) -> FullText:
     sha256 = _check_pdf(uploaded)
+    _check_may_replace(review, record, actor)
     full_text = FullText.objects.select_for_update().filter(record=record).first() or FullText(
         review=review, record=record
     )
@@ -316,6 +321,21 @@ def full_text_upload(
         after={"record": record.pk, "file": full_text.original_filename, "sha256": sha256},
     )
     return full_text
+
+
+def _check_may_replace(review: Review, record: Record, actor: AbstractBaseUser) -> None:
+    """Anyone in the review may supply a full text while it is being screened; once included or excluded,
+    changing the document the decisions rest on is for an owner or a lead."""
+    settled = RecordStage.objects.filter(
+        record=record,
+        stage=Stage.FULL_TEXT,
+        status__in=(RecordStage.Status.INCLUDED, RecordStage.Status.EXCLUDED),
+    ).exists()
+    if not settled:
+        return
+    membership = review.memberships.filter(user=actor).first()
+    if membership is None or not (membership.is_owner or membership.is_lead):
+        raise ReviewRuleError(FULLTEXT_SETTLED)
 
 
 def _reopen_not_retrievable(review: Review, record: Record) -> None:

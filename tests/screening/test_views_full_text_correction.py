@@ -119,6 +119,23 @@ def test_a_settled_record_offers_no_replacement(review, record, reviewer, second
     assert "Replace the PDF" not in page and _upload_url(review, record) not in page
 
 
+def test_once_settled_only_an_owner_or_a_lead_replaces_the_pdf(
+    review, record, reviewer, second_reviewer, owner, lead, client_for
+):
+    _upload(review, record, reviewer)
+    decide(review, record, reviewer, "include", stage=Stage.FULL_TEXT)
+    decide(review, record, second_reviewer, "include", stage=Stage.FULL_TEXT)
+    response = client_for(reviewer).post(
+        _upload_url(review, record), {"file": SimpleUploadedFile("right.pdf", RIGHT_PDF)}, follow=True
+    )
+    assert services.FULLTEXT_SETTLED in response.content.decode().replace("&#x27;", "'")
+    assert _served(client_for(lead), review, record) == WRONG_PDF
+    for allowed in (lead, owner):
+        _upload(review, record, allowed, content=RIGHT_PDF + allowed.username.encode(), name="right.pdf")
+        assert _served(client_for(lead), review, record) == RIGHT_PDF + allowed.username.encode()
+    assert status(record, Stage.FULL_TEXT) == "included"
+
+
 def test_a_record_marked_not_retrievable_gets_its_pdf_after_all_and_reopens(
     review, record, reviewer, second_reviewer, client_for
 ):
