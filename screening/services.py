@@ -61,12 +61,15 @@ def screening_records_enter(*, review: Review, record_ids: list[int]) -> None:
     _progress_forget_on_commit([review.pk], [Stage.TITLE_ABSTRACT])
 
 
-def screening_records_sync(*, record_ids: Iterable[int]) -> None:
-    """Keep the stage rows of these records in step with whether the record is merged or removed."""
+def screening_records_sync(*, review_id: int, record_ids: Iterable[int]) -> None:
+    """Keep the stage rows of these records (all of one review) in step with whether the record is merged
+    or removed."""
     record_ids = list(record_ids)
+    if not record_ids:
+        return
     active = Record.objects.filter(pk=OuterRef("record_id"), merged_into__isnull=True, is_removed=False)
     RecordStage.objects.filter(record_id__in=record_ids).update(is_active=Exists(active))
-    _progress_forget_on_commit(Record.objects.filter(pk__in=record_ids).values_list("review_id", flat=True))
+    _progress_forget_on_commit([review_id])
 
 
 def screening_stage_open(*, review: Review, record_ids: Iterable[int], stage: str) -> int:

@@ -29,6 +29,13 @@ def _stage(stage_slug: str) -> str:
     return stage
 
 
+def _record_stage_or_404(access: ReviewAccess, record_id: int, stage: str) -> RecordStage:
+    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
+    if record_stage is None:
+        raise Http404(f"This record is not at the {Stage(stage).label.lower()} stage.")
+    return record_stage
+
+
 def _check_screener(request, access: ReviewAccess) -> None:
     if not access.may_decide:
         forbid(request, "Only the review's reviewers screen records (leads resolve conflicts instead).")
@@ -87,9 +94,7 @@ def screen_record(
 ) -> HttpResponse:
     stage = _stage(stage_slug)
     _check_screener(request, access)
-    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
-    if record_stage is None:
-        raise Http404("This record is not at this stage.")
+    record_stage = _record_stage_or_404(access, record_id, stage)
     template = "screening/screen.html#screen-panel" if wants_fragment(request) else "screening/screen.html"
     return render(request, template, _panel_context(request, access, stage, record_stage))
 
@@ -123,9 +128,7 @@ def _render_next(
 def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int) -> HttpResponse:
     stage = _stage(stage_slug)
     _check_screener(request, access)
-    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
-    if record_stage is None:
-        raise Http404("This record is not at this stage.")
+    record_stage = _record_stage_or_404(access, record_id, stage)
     form = DecisionForm(request.POST)
     error = "Choose Include, Maybe or Exclude." if not form.is_valid() else ""
     if not error:
@@ -152,9 +155,7 @@ def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, reco
 def undo(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int) -> HttpResponse:
     stage = _stage(stage_slug)
     _check_screener(request, access)
-    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
-    if record_stage is None:
-        raise Http404("This record is not at this stage.")
+    record_stage = _record_stage_or_404(access, record_id, stage)
     error = ""
     try:
         services.screening_decision_undo(
@@ -181,12 +182,7 @@ def _safe_next(request) -> str:
 
 
 def _full_text_stage(access: ReviewAccess, record_id: int) -> RecordStage:
-    record_stage = selectors.screening_record_stage(
-        review=access.review, record_id=record_id, stage=Stage.FULL_TEXT
-    )
-    if record_stage is None:
-        raise Http404("This record is not at the full-text stage.")
-    return record_stage
+    return _record_stage_or_404(access, record_id, Stage.FULL_TEXT)
 
 
 def _upload_message(before: FullText | None) -> str:
@@ -309,9 +305,7 @@ def conflict_list(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: st
 @review_member_required(Role.LEAD)
 def resolve(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int) -> HttpResponse:
     stage = _stage(stage_slug)
-    record_stage = selectors.screening_record_stage(review=access.review, record_id=record_id, stage=stage)
-    if record_stage is None:
-        raise Http404("This record is not at this stage.")
+    record_stage = _record_stage_or_404(access, record_id, stage)
     form = ResolveForm(request.POST)
     error = "Resolve as include or as exclude." if not form.is_valid() else ""
     if not error:

@@ -328,7 +328,7 @@ def records_merge(
     ]
     SourceRecord.objects.filter(record__in=absorbed).update(record=target)
     Record.objects.filter(pk__in=[record.pk for record in absorbed]).update(merged_into=target)
-    screening_records_sync(record_ids=[record.pk for record in absorbed])
+    screening_records_sync(review_id=target.review_id, record_ids=[record.pk for record in absorbed])
     merge = Merge.objects.create(
         review=target.review,
         target=target,
@@ -365,7 +365,7 @@ def merge_undo(*, actor: AbstractBaseUser, merge: Merge) -> Merge:
     for record_id, sources in by_record.items():
         SourceRecord.objects.filter(pk__in=sources).update(record_id=record_id)
     Record.objects.filter(pk__in=list(by_record)).update(merged_into=None)
-    screening_records_sync(record_ids=list(by_record))
+    screening_records_sync(review_id=merge.review_id, record_ids=list(by_record))
     merge.undone_at = timezone.now()
     merge.undone_by = actor
     _remember_split(merge, by_record)

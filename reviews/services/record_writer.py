@@ -103,7 +103,7 @@ def records_write(
     ]
     bulk_insert(Record, record_rows, progress=lambda done: progress(done // 2))
     bulk_insert(SourceRecord, source_rows, progress=lambda done: progress(len(parsed) // 2 + done // 2))
-    existing_moves = _absorb_existing(plan)
+    existing_moves = _absorb_existing(batch, plan)
     _write_merges(batch, plan, index_of, record_ids, source_ids, target_of, existing_moves)
     _write_possible_pairs(batch, plan, index_of, source_ids)
     _refresh_existing_targets(fields, target_of, set(record_ids), plan)
@@ -179,9 +179,10 @@ def _source_row(batch, source_id: int, parsed: ParsedRecord, values: dict, targe
     }
 
 
-def _absorb_existing(plan: ImportPlan) -> dict[int, list[dict]]:
+def _absorb_existing(batch, plan: ImportPlan) -> dict[int, list[dict]]:
     """A new record that matches two existing records joins them too; returns the moves per target."""
     moves: dict[int, list[dict]] = defaultdict(list)
+    absorbed_ids = []
     for absorbed, target in plan.absorbed_existing:
         if absorbed == target:
             continue
@@ -191,7 +192,8 @@ def _absorb_existing(plan: ImportPlan) -> dict[int, list[dict]]:
         ]
         moved.update(record_id=target)
         Record.objects.filter(pk=absorbed).update(merged_into_id=target)
-        screening_records_sync(record_ids=[absorbed])
+        absorbed_ids.append(absorbed)
+    screening_records_sync(review_id=batch.review_id, record_ids=absorbed_ids)
     return moves
 
 

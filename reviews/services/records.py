@@ -83,7 +83,7 @@ def record_remove(*, actor: AbstractBaseUser, record: Record, reason: str) -> Re
     record.is_removed = True
     record.removed_reason = reason.strip()[:200]
     record.save(update_fields=["is_removed", "removed_reason"])
-    screening_records_sync(record_ids=[record.pk])
+    screening_records_sync(review_id=record.review_id, record_ids=[record.pk])
     audit_record(
         actor=actor, review=record.review, action="record.remove", target=record, after={"reason": reason}
     )
@@ -100,7 +100,7 @@ def record_restore(*, actor: AbstractBaseUser, record: Record) -> Record:
     record.is_removed = False
     record.removed_reason = ""
     record.save(update_fields=["is_removed", "removed_reason"])
-    screening_records_sync(record_ids=[record.pk])
+    screening_records_sync(review_id=record.review_id, record_ids=[record.pk])
     audit_record(actor=actor, review=record.review, action="record.restore", target=record, before=before)
     return record
 
@@ -128,7 +128,7 @@ def import_batch_delete(*, actor: AbstractBaseUser, batch: ImportBatch) -> None:
     others.update(record_id=F("home_record_id"))
     homes = {home for _, home in returning}
     Record.objects.filter(pk__in=homes).update(merged_into=None)
-    screening_records_sync(record_ids=homes)
+    screening_records_sync(review_id=batch.review_id, record_ids=homes)
     Merge.objects.filter(target_id__in=homes).delete()
     own_homes = list(ours.values_list("home_record_id", flat=True))
     Merge.objects.filter(target_id__in=own_homes).delete()
