@@ -1,38 +1,19 @@
 """Extraction data out of Tandem: the reconciled "characteristics of included studies" table and each
-reviewer's raw answers, as CSV or XLSX. Every text cell goes through ``spreadsheet_safe``; numbers stay
-numbers in XLSX (a negative number is a number, not a formula)."""
+reviewer's raw answers, as CSV or XLSX (written by ``lib.spreadsheet``, which makes every cell safe)."""
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from extraction import selectors
 from extraction.models import Extraction, FormField, ReconciledValue
 from extraction.values import as_cell
-from reviews.exports import spreadsheet_safe
+from lib.spreadsheet import Table
 from reviews.models import Review
 
-FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 ARCHIVED_MARK = " [archived]"
-
-
-@dataclass
-class Table:
-    title: str
-    header: list[str]
-    rows: list[list[Any]]
 
 
 def _field_headers(fields: list[FormField]) -> list[str]:
@@ -86,47 +67,6 @@ def raw_table(
         )
     header = STUDY_COLUMNS + ["reviewer", "status"] + _field_headers(fields)
     return Table("Raw extraction answers", header, rows)
-
-
-def _csv_cell(cell: Any) -> Any:
-    if cell is None:
-        return ""
-    if isinstance(cell, datetime.date):
-        return cell.isoformat()
-    return spreadsheet_safe(cell)
-
-
-def _xlsx_cell(cell: Any) -> Any:
-    if isinstance(cell, str):
-        # Control characters make a workbook unreadable; they never belong in a table cell.
-        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", cell))
-    return cell
-
-
-def table_csv(table: Table) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_csv_cell(cell) for cell in table.header])
-    for row in table.rows:
-        writer.writerow([_csv_cell(cell) for cell in row])
-    return buffer.getvalue()
-
-
-def table_xlsx(table: Table) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = table.title[:31]
-    sheet.append([_xlsx_cell(cell) for cell in table.header])
-    for row in table.rows:
-        sheet.append([_xlsx_cell(cell) for cell in row])
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def table_bytes(table: Table, fmt: str) -> bytes:
-    return table_csv(table).encode("utf-8") if fmt == "csv" else table_xlsx(table)
 
 
 def table_filename(review: Review, table_name: str, fmt: str, reviewer: str = "") -> str:

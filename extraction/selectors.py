@@ -11,9 +11,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from extraction.agreement import FieldAgreement, field_agreement
 from extraction.models import CHOICE_TYPES, Answer, Extraction, FormField, FormSection, ReconciledValue, Total
 from extraction.values import as_number, comparison_key, is_blank
+from lib.agreement import Agreement, category_agreement
 from reviews.models import Record, Review
 from screening.models import FullText, RecordStage, Stage
 
@@ -169,7 +169,7 @@ def submitted_pairs(*, review: Review) -> dict[int, tuple[Extraction, Extraction
     return {record_id: (pair[0], pair[1]) for record_id, pair in by_record.items() if len(pair) >= 2}
 
 
-def extraction_agreement(*, review: Review) -> list[tuple[FormField, FieldAgreement]]:
+def extraction_agreement(*, review: Review) -> list[tuple[FormField, Agreement]]:
     """Per active field: percent agreement over studies both extractors submitted; kappa for choices."""
     pairs = submitted_pairs(review=review)
     answers = [(answers_of(first), answers_of(second)) for first, second in pairs.values()]
@@ -182,7 +182,9 @@ def extraction_agreement(*, review: Review) -> list[tuple[FormField, FieldAgreem
             )
             for a, b in answers
         ]
-        results.append((form_field, field_agreement(keys, with_kappa=form_field.field_type in CHOICE_TYPES)))
+        results.append(
+            (form_field, category_agreement(keys, with_kappa=form_field.field_type in CHOICE_TYPES))
+        )
     return results
 
 

@@ -13,6 +13,7 @@ from extraction import exports, selectors, services
 from extraction.forms import FieldForm, MoveForm, MoveToSectionForm, SectionForm
 from extraction.models import CHOICE_TYPES, FieldType, FormField, FormSection, ReconciledValue, Total
 from extraction.values import as_input, options
+from lib import spreadsheet
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
 from reviews.models import Role
 from reviews.services.reviews import ReviewRuleError
@@ -471,7 +472,7 @@ def _raw_export_reviewer(request, access: ReviewAccess):
 @require_http_methods(["GET"])
 @review_member_required()
 def export(request: HtmxHttpRequest, access: ReviewAccess, fmt: str) -> HttpResponse:
-    if fmt not in exports.FORMATS:
+    if fmt not in spreadsheet.FORMATS:
         raise Http404("Export as csv or xlsx.")
     table_name = request.GET.get("table", "reconciled")
     include_archived = request.GET.get("archived") == "1"
@@ -484,7 +485,7 @@ def export(request: HtmxHttpRequest, access: ReviewAccess, fmt: str) -> HttpResp
         who = ""
     else:
         raise Http404("Export the reconciled or the raw table.")
-    response = HttpResponse(exports.table_bytes(table, fmt), content_type=exports.CONTENT_TYPES[fmt])
+    response = HttpResponse(spreadsheet.table_bytes(table, fmt), content_type=spreadsheet.CONTENT_TYPES[fmt])
     filename = exports.table_filename(access.review, table_name, fmt, who)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 import rispy
 
+from lib.spreadsheet import spreadsheet_safe
 from reviews.models import Record, Review, SourceRecord
 
 SOURCE_CSV_COLUMNS = (
@@ -27,14 +28,6 @@ SOURCE_CSV_COLUMNS = (
     "abstract",
     "keywords",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """Neutralise cells a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _source_row(source: SourceRecord) -> list[object]:

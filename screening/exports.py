@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from lib.spreadsheet import spreadsheet_safe
 from reviews.access import ReviewAccess
-from reviews.exports import spreadsheet_safe
 from reviews.models import Review
 from reviews.services.reviews import ReviewRuleError
 from screening.models import Decision, RecordStage, Stage

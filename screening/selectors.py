@@ -10,9 +10,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from lib.agreement import Agreement, JudgementTable, table_agreement
 from reviews.models import Record, Review
 from screening.models import STAGE_SLUGS, Decision, FullText, RecordStage, Stage
-from screening.rules import ADVANCE, Agreement, JudgementTable, agreement_of
+from screening.rules import ADVANCE
 
 
 def screening_records_started(*, record_ids: set[int]) -> set[int]:
@@ -209,12 +210,12 @@ def _judgement_tables(review: Review, stage: str) -> list[tuple[tuple[str, str],
 
 def screening_agreement(*, review: Review, stage: str) -> list[tuple[tuple[str, str], Agreement]]:
     """Agreement per pair of reviewers over the records both decided at this stage."""
-    return [(names, agreement_of(table)) for names, table in _judgement_tables(review, stage)]
+    return [(names, table_agreement(table)) for names, table in _judgement_tables(review, stage)]
 
 
 def screening_agreement_combined(*, review: Review, stage: str) -> Agreement:
     """Agreement over every record two reviewers decided, whichever two they were."""
-    return agreement_of(sum((table for _, table in _judgement_tables(review, stage)), JudgementTable()))
+    return table_agreement(sum((table for _, table in _judgement_tables(review, stage)), JudgementTable()))
 
 
 def full_text_for(*, record_id: int) -> FullText | None:

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from extraction.agreement import cohen_kappa, field_agreement
 from extraction.values import AnswerInvalid, as_cell, comparison_key, parse_answer
 
 
@@ -79,13 +78,3 @@ def test_spreadsheet_cells_keep_numbers_as_numbers():
     assert as_cell("integer", -4) == -4
     assert as_cell("decimal", "2.5") == Decimal("2.5")
     assert as_cell("multiple_choice", ["a", "b"]) == "a; b"
-
-
-def test_cohen_kappa_over_several_categories():
-    # Three categories, po = 0.5; marginals A (4, 4, 2) and B (4, 3, 3) give pe = 0.34.
-    pairs = [("a", "a")] * 2 + [("b", "b")] * 2 + [("c", "c")]
-    pairs += [("a", "b"), ("b", "c"), ("c", "a"), ("a", "c"), ("b", "a")]
-    assert cohen_kappa(pairs) == pytest.approx((0.5 - 0.34) / 0.66, abs=0.001)
-    assert cohen_kappa([("yes", "yes")] * 4) is None
-    result = field_agreement([("x", "x"), ("x", "y")], with_kappa=False)
-    assert (result.pairs, result.agreed, result.percent, result.kappa) == (2, 1, 50.0, None)

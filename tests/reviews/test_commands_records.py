@@ -56,10 +56,3 @@ def test_export_records_ris_has_one_entry_per_study(review_with_records, tmp_pat
     entries = rispy.loads(output.read_text())
     assert len(entries) == 4
     assert any(entry.get("doi") == "10.1186/s12889-019-0001-1" for entry in entries)
-
-
-def test_exports_neutralise_spreadsheet_formulas():
-    from reviews.exports import spreadsheet_safe
-
-    assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert spreadsheet_safe("-1") == "'-1" and spreadsheet_safe("Smith") == "Smith"

@@ -7,7 +7,8 @@ from collections import defaultdict
 
 from reviews.models import Record
 from screening.models import Decision, Stage
-from screening.rules import ADVANCE, agreement
+from lib.agreement import binary_agreement as agreement
+from screening.rules import ADVANCE
 from screening.selectors import screening_agreement, screening_agreement_combined
 from tests.factories import UserFactory
 from tests.screening.helpers import records_to_screen

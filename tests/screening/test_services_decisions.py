@@ -193,7 +193,12 @@ def test_a_conflict_can_be_marked_not_retrievable_and_comes_back_with_the_pdf(
 def test_exclusion_reasons_come_from_the_review(review, records, reviewer, second_reviewer, owner):
     review_update_settings(actor=owner, review=review, fulltext_exclusion_reasons=["No qualitative data"])
     _at_full_text(review, records[0], reviewer, second_reviewer)
+    # A reason of the default list is no longer one of this review's.
+    with pytest.raises(ReviewRuleError, match="not one of this review's"):
+        decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT, reason="Wrong population")
     decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT, reason="No qualitative data")
+    decision = Decision.objects.get(record=records[0], reviewer=reviewer, stage=Stage.FULL_TEXT)
+    assert (decision.choice, decision.reason) == ("exclude", "No qualitative data")
 
 
 def test_removed_and_merged_records_leave_the_queue_and_come_back(review, records, reviewer, owner):

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from extraction import exports
+from lib import spreadsheet
 from reviews.models import Review
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("--format", choices=exports.FORMATS, required=True)
+        parser.add_argument("--format", choices=spreadsheet.FORMATS, required=True)
         parser.add_argument("--output", help="file to write (default: standard output; XLSX needs a file)")
         parser.add_argument("--reviewer", help="export this reviewer's raw answers instead")
         parser.add_argument("--include-archived", action="store_true", help="add archived fields, flagged")
@@ -33,6 +34,6 @@ class Command(BaseCommand):
             raise CommandError("An XLSX export needs --output FILE.")
         if output:
             with open(output, "wb") as handle:
-                handle.write(exports.table_bytes(table, format))
+                handle.write(spreadsheet.table_bytes(table, format))
         else:
-            self.stdout.write(exports.table_csv(table), ending="")
+            self.stdout.write(spreadsheet.table_csv(table), ending="")

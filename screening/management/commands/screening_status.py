@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lib.agreement import Agreement
 from reviews.models import Review
 from screening.models import Stage
-from screening.rules import Agreement
 from screening.selectors import screening_agreement, screening_agreement_combined, screening_stage_counts
 
 COUNT_ROWS = (
