@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "screening",
     "extraction",
     "coding",
+    "report",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("screening.urls")),
     path("", include("extraction.urls")),
+    path("", include("report.urls")),
 ]

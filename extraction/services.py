@@ -20,9 +20,9 @@ from extraction.models import (
 )
 from extraction.starter import STARTER_FORM
 from extraction.values import ANSWER_REQUIRED, AnswerInvalid, comparison_key, is_blank, parse_answer
+from reviews.errors import ReviewRuleError
 from reviews.models import Record, Review
 from reviews.services.audit import audit_record
-from reviews.services.reviews import ReviewRuleError
 from screening.models import RecordStage, Stage
 
 SECTION_NEEDS_TITLE = "Give the section a title."
@@ -460,7 +460,7 @@ def extraction_reopen(*, review: Review, record: Record, reviewer: AbstractBaseU
         raise ReviewRuleError(REOPEN_RECONCILING)
     extraction.status, extraction.submitted_at = Extraction.Status.DRAFT, None
     extraction.save(update_fields=["status", "submitted_at", "updated_at"])
-    # As for extraction_save: no values in the history, and the event is blinded (BLINDED_ACTIONS).
+    # As for extraction_save: no values in the history, and the event is blinded (extraction.apps).
     audit_record(
         actor=reviewer,
         review=review,

@@ -15,15 +15,10 @@ from extraction.models import CHOICE_TYPES, FieldType, FormField, FormSection, R
 from extraction.values import as_input, options
 from lib import spreadsheet
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
+from reviews.errors import ReviewRuleError
 from reviews.models import Role
-from reviews.services.reviews import ReviewRuleError
 
 BUILDER_ROLES = (Role.OWNER, Role.LEAD)
-
-
-def _sees_all(access: ReviewAccess) -> bool:
-    # Only the lead reads both extractions; everyone else is blinded the way screening blinds them.
-    return access.is_lead
 
 
 def _check_extractor(request, access: ReviewAccess) -> None:
@@ -45,7 +40,7 @@ def _study(access: ReviewAccess, record_id: int):
 @review_member_required()
 def study_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     review = access.review
-    sees_all = _sees_all(access)
+    sees_all = access.sees_unsettled
     context = {
         "access": access,
         "review": review,
@@ -455,7 +450,7 @@ def _saved_message(access: ReviewAccess, study) -> str:
 def _raw_export_reviewer(request, access: ReviewAccess):
     """Whose raw answers: the lead may ask for anyone's (or all); everyone else gets their own."""
     username = request.GET.get("reviewer", "")
-    if _sees_all(access):
+    if access.sees_unsettled:
         if not username:
             return None
         reviewer = (

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django_htmx.middleware import HtmxDetails
 
+from reviews.blinding import sees_unsettled
 from reviews.models import Membership, Review, Role
 from reviews.security import log_denied
 from reviews.selectors import membership_get
@@ -48,6 +49,11 @@ class ReviewAccess:
     @property
     def may_decide(self) -> bool:
         return self.membership.may_decide
+
+    @property
+    def sees_unsettled(self) -> bool:
+        """Sees other people's unsettled work at every stage (``reviews.blinding`` has the rule)."""
+        return sees_unsettled(self.membership)
 
     def has_any(self, roles: tuple[str, ...]) -> bool:
         return any(self.membership.has_role(role) for role in roles)

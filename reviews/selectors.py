@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
+from reviews.blinding import blinded_actions
 from reviews.models import (
     AuditEvent,
     DuplicatePair,
@@ -41,25 +42,14 @@ def user_find(*, username_or_email: str) -> AbstractBaseUser | None:
     return matches[0] if len(matches) == 1 else None
 
 
-# Events that say who decided what on a record that may still be open: blinded like the decisions.
-BLINDED_ACTIONS = (
-    "screening.decide",
-    "screening.change",
-    "screening.undo",
-    "screening.conflict",
-    "extraction.draft",
-    "extraction.submit",
-    "extraction.reopen",
-)
-
-
 def audit_event_list_for_review(
     *, review: Review, viewer: AbstractBaseUser | None = None, limit: int = 50
 ) -> QuerySet[AuditEvent]:
-    """History, newest first. With a ``viewer`` who screens, other people's screening decisions are left out."""
+    """History, newest first. With a blinded ``viewer``, other people's entries that would reveal unsettled
+    work (the actions each stage registers in ``reviews.blinding``) are left out."""
     events = AuditEvent.objects.filter(review=review)
     if viewer is not None:
-        events = events.exclude(Q(action__in=BLINDED_ACTIONS) & ~Q(actor=viewer))
+        events = events.exclude(Q(action__in=blinded_actions()) & ~Q(actor=viewer))
     return events.select_related("actor")[:limit]
 
 

@@ -7,7 +7,6 @@ app_name = "reviews"
 urlpatterns = [
     path("", team.dashboard, name="dashboard"),
     path("reviews/new/", team.review_create, name="create"),
-    path("r/<slug:slug>/", team.review_overview, name="overview"),
     path("r/<slug:slug>/settings/", team.review_settings, name="settings"),
     path("r/<slug:slug>/members/", team.member_list, name="members"),
     path("r/<slug:slug>/members/add/", team.member_add, name="member_add"),

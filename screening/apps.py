@@ -1,6 +1,27 @@
 from django.apps import AppConfig
 
+# History entries that say how someone decided on a record that may still be open.
+BLINDED_ACTIONS = ("screening.decide", "screening.change", "screening.undo", "screening.conflict")
+
 
 class ScreeningConfig(AppConfig):
     name = "screening"
     verbose_name = "Screening"
+
+    def ready(self) -> None:
+        from reviews.blinding import blinded_actions_register
+        from reviews.services.lifecycle import RecordsListener, lifecycle_connect
+        from screening.models import RecordStage
+        from screening.selectors import screening_records_started
+        from screening.services.queues import screening_records_enter, screening_records_sync
+
+        lifecycle_connect(
+            RecordsListener(
+                name="screening",
+                entered=screening_records_enter,
+                changed=screening_records_sync,
+                started=screening_records_started,
+                tables=(RecordStage._meta.db_table,),
+            )
+        )
+        blinded_actions_register(*BLINDED_ACTIONS)

@@ -14,11 +14,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from lib.spreadsheet import spreadsheet_safe
-from reviews.access import ReviewAccess
+from reviews.blinding import sees_unsettled
+from reviews.errors import ReviewRuleError
 from reviews.models import Review
-from reviews.services.reviews import ReviewRuleError
 from screening.models import Decision, RecordStage, Stage
-from screening.overview import sees_unsettled
 
 DECISION_CSV_COLUMNS = (
     "record_id",
@@ -44,7 +43,7 @@ def _is_blinded(review: Review, viewer: AbstractBaseUser | None) -> bool:
     membership = review.memberships.filter(user=viewer).first()
     if membership is None:
         raise ReviewRuleError(EXPORT_NOT_A_MEMBER.format(username=viewer.get_username()))
-    return not sees_unsettled(ReviewAccess(review=review, membership=membership))
+    return not sees_unsettled(membership)
 
 
 def _decisions(review: Review, blinded_for: AbstractBaseUser | None) -> QuerySet[Decision]:

@@ -22,10 +22,6 @@ SEGMENTS = (
 )
 
 
-def sees_unsettled(access: ReviewAccess) -> bool:
-    return access.is_lead or (access.is_owner and not access.is_reviewer)
-
-
 def _bar(counts: dict[str, int]) -> list[dict]:
     total = sum(counts.get(key, 0) for key, _, _ in SEGMENTS) or 1
     x, segments = 0.0, []
@@ -68,7 +64,7 @@ def _agreement_rows(review, stage: str) -> list[dict]:
 
 def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
     review = access.review
-    full = sees_unsettled(access)
+    full = access.sees_unsettled
     stages = []
     for stage in (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT):
         counts = selectors.screening_stage_counts(review=review, stage=stage)

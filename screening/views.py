@@ -13,8 +13,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
+from reviews.errors import ReviewRuleError
 from reviews.models import Role
-from reviews.services.reviews import ReviewRuleError
 from screening import selectors, services
 from screening.exports import decisions_csv_lines
 from screening.forms import DecisionForm, FullTextUploadForm, NotRetrievableForm, ResolveForm

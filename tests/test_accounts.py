@@ -23,7 +23,7 @@ def test_logging_out_ends_the_session(reviewer, password, review):
     client = Client()
     _login(client, "bob", password)
     client.post(reverse("logout"))
-    assert client.get(reverse("reviews:overview", args=[review.slug])).status_code == 302
+    assert client.get(reverse("report:overview", args=[review.slug])).status_code == 302
 
 
 def test_a_deactivated_account_is_logged_out_at_once(reviewer, password, review):
@@ -31,7 +31,7 @@ def test_a_deactivated_account_is_logged_out_at_once(reviewer, password, review)
     _login(client, "bob", password)
     reviewer.is_active = False
     reviewer.save()
-    assert client.get(reverse("reviews:overview", args=[review.slug])).status_code == 302
+    assert client.get(reverse("report:overview", args=[review.slug])).status_code == 302
 
 
 def test_repeated_failures_lock_the_account_even_with_the_right_password(
@@ -61,7 +61,7 @@ def test_failures_from_one_address_lock_that_address_for_other_accounts(
 
 def test_denied_access_is_logged(review, outsider, client_for, caplog):
     with caplog.at_level(logging.WARNING, logger="tandem.security"):
-        client_for(outsider).get(reverse("reviews:overview", args=[review.slug]))
+        client_for(outsider).get(reverse("report:overview", args=[review.slug]))
     assert "access denied" in caplog.text and "dave" in caplog.text
 
 

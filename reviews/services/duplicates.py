@@ -12,13 +12,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from reviews.dedup import DedupRecord, DedupResult, PossiblePair, PreparedCache, find_duplicates
+from reviews.errors import ReviewRuleError
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, SourceRecord
 from reviews.parsers import ParsedRecord
 from reviews.services.audit import audit_record
 from reviews.services.display import records_refresh_display
+from reviews.services.lifecycle import records_changed, records_started
 from reviews.services.locks import review_records_lock
-from reviews.services.reviews import ReviewRuleError
-from screening.services import screening_records_sync
 
 PAIR_ALREADY_DECIDED = "Someone already decided this pair ({status}); nothing was changed."
 MERGE_ALREADY_UNDONE = "This merge was already undone."
@@ -191,14 +191,12 @@ def _one_pair_per_record_pair(
 
 def _screened_among_merges(groups: list[list[int]], record_of: dict[int, int]) -> set[int]:
     """Existing records that screening has reached, among groups that would join two existing records."""
-    from screening.selectors import screening_records_started
-
     candidates = set()
     for group in groups:
         existing = {record_of[key] for key in group if key > 0}
         if len(existing) > 1:
             candidates |= existing
-    return screening_records_started(record_ids=candidates) if candidates else set()
+    return records_started(record_ids=candidates)
 
 
 def _plan_group(plan: ImportPlan, group: list[int], record_of: dict[int, int], screened: set[int]) -> None:
@@ -251,9 +249,7 @@ def _pair_decide(pair: DuplicatePair, *, actor: AbstractBaseUser, status: str) -
 
 def _merge_order(records: list[Record]) -> list[Record]:
     """Target first: the screened record if one is, else the oldest. Two screened records stay apart."""
-    from screening.selectors import screening_records_started
-
-    screened = screening_records_started(record_ids={record.pk for record in records})
+    screened = records_started(record_ids={record.pk for record in records})
     if len(screened) > 1:
         raise ReviewRuleError(MERGE_BOTH_SCREENED)
     return sorted(records, key=lambda record: (record.pk not in screened, record.pk))
@@ -328,7 +324,7 @@ def records_merge(
     ]
     SourceRecord.objects.filter(record__in=absorbed).update(record=target)
     Record.objects.filter(pk__in=[record.pk for record in absorbed]).update(merged_into=target)
-    screening_records_sync(review_id=target.review_id, record_ids=[record.pk for record in absorbed])
+    records_changed(review_id=target.review_id, record_ids=[record.pk for record in absorbed])
     merge = Merge.objects.create(
         review=target.review,
         target=target,
@@ -365,7 +361,7 @@ def merge_undo(*, actor: AbstractBaseUser, merge: Merge) -> Merge:
     for record_id, sources in by_record.items():
         SourceRecord.objects.filter(pk__in=sources).update(record_id=record_id)
     Record.objects.filter(pk__in=list(by_record)).update(merged_into=None)
-    screening_records_sync(review_id=merge.review_id, record_ids=list(by_record))
+    records_changed(review_id=merge.review_id, record_ids=list(by_record))
     merge.undone_at = timezone.now()
     merge.undone_by = actor
     _remember_split(merge, by_record)

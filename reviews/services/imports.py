@@ -16,16 +16,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from reviews.errors import ReviewRuleError
 from reviews.jobs import job_enqueue, job_is_pending_here
 from reviews.models import ImportBatch, Record, Review, SourceRecord
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
 from reviews.parsers.base import parse_progress
 from reviews.services.audit import audit_record
 from reviews.services.duplicates import dedup_cache_adopt, duplicates_plan_for_import
+from reviews.services.lifecycle import lifecycle_tables, records_entered
 from reviews.services.locks import review_records_lock
 from reviews.services.record_writer import records_write
-from reviews.services.reviews import ReviewRuleError
-from screening.services import screening_records_enter
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +318,7 @@ def _import_batch_run_locked(batch_id: int, started: float) -> None:
             plan=plan,
             progress=lambda done: import_progress_set(batch_id, "writing", done, total),
         )
-        screening_records_enter(review=batch.review, record_ids=written.new_record_ids)
+        records_entered(review=batch.review, record_ids=written.new_record_ids)
         # The next import compares with these records too: keep them normalised under their new ids.
         transaction.on_commit(lambda: dedup_cache_adopt(review=batch.review, source_ids=written.source_ids))
         watch.lap("write")
@@ -337,9 +337,7 @@ STATISTICS_REFRESH_RECORDS = 1000
 def _table_statistics_refresh() -> None:
     if connection.vendor != "postgresql":
         return
-    from screening.models import RecordStage
-
-    tables = ", ".join(model._meta.db_table for model in (Record, SourceRecord, RecordStage))
+    tables = ", ".join([Record._meta.db_table, SourceRecord._meta.db_table, *lifecycle_tables()])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL default_statistics_target = 10")
         cursor.execute(f"ANALYZE {tables}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from reviews.services.reviews import ReviewRuleError
+from reviews.errors import ReviewRuleError
 
 IMPORT_RUNNING = "A file is being imported into this review; try again when it has finished."
 

@@ -27,7 +27,7 @@ from reviews.services.display import (
     search_text,
 )
 from reviews.services.duplicates import ImportPlan
-from screening.services import screening_records_sync
+from reviews.services.lifecycle import records_changed
 
 _MAX_LENGTHS = {
     "volume": 60,
@@ -193,7 +193,7 @@ def _absorb_existing(batch, plan: ImportPlan) -> dict[int, list[dict]]:
         moved.update(record_id=target)
         Record.objects.filter(pk=absorbed).update(merged_into_id=target)
         absorbed_ids.append(absorbed)
-    screening_records_sync(review_id=batch.review_id, record_ids=absorbed_ids)
+    records_changed(review_id=batch.review_id, record_ids=absorbed_ids)
     return moves
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
+from reviews.errors import ReviewRuleError
 from reviews.models import ImportBatch, Merge, Record, SourceRecord
 from reviews.services.audit import audit_record
 from reviews.services.display import DISPLAY_FIELDS, records_refresh_display, search_text
@@ -18,9 +19,8 @@ from reviews.services.duplicates import (
     records_merge,
 )
 from reviews.services.imports import import_batch_is_stalled
+from reviews.services.lifecycle import records_changed, records_started
 from reviews.services.locks import review_records_lock
-from reviews.services.reviews import ReviewRuleError
-from screening.services import screening_records_sync
 
 RECORD_EDITABLE_FIELDS = (
     "title",
@@ -83,7 +83,7 @@ def record_remove(*, actor: AbstractBaseUser, record: Record, reason: str) -> Re
     record.is_removed = True
     record.removed_reason = reason.strip()[:200]
     record.save(update_fields=["is_removed", "removed_reason"])
-    screening_records_sync(review_id=record.review_id, record_ids=[record.pk])
+    records_changed(review_id=record.review_id, record_ids=[record.pk])
     audit_record(
         actor=actor, review=record.review, action="record.remove", target=record, after={"reason": reason}
     )
@@ -100,15 +100,9 @@ def record_restore(*, actor: AbstractBaseUser, record: Record) -> Record:
     record.is_removed = False
     record.removed_reason = ""
     record.save(update_fields=["is_removed", "removed_reason"])
-    screening_records_sync(review_id=record.review_id, record_ids=[record.pk])
+    records_changed(review_id=record.review_id, record_ids=[record.pk])
     audit_record(actor=actor, review=record.review, action="record.restore", target=record, before=before)
     return record
-
-
-def _records_with_screening(record_ids: set[int]) -> set[int]:
-    from screening.selectors import screening_records_started
-
-    return screening_records_started(record_ids=record_ids)
 
 
 @transaction.atomic
@@ -120,7 +114,7 @@ def import_batch_delete(*, actor: AbstractBaseUser, batch: ImportBatch) -> None:
         raise ReviewRuleError(BATCH_STILL_RUNNING)
     ours = SourceRecord.objects.filter(batch=batch)
     affected = set(ours.values_list("record_id", flat=True))
-    started = _records_with_screening(affected)
+    started = records_started(record_ids=affected)
     if started:
         raise ReviewRuleError(BATCH_SCREENING_STARTED.format(count=len(started)))
     others = SourceRecord.objects.filter(record_id__in=affected).exclude(batch=batch)
@@ -128,7 +122,7 @@ def import_batch_delete(*, actor: AbstractBaseUser, batch: ImportBatch) -> None:
     others.update(record_id=F("home_record_id"))
     homes = {home for _, home in returning}
     Record.objects.filter(pk__in=homes).update(merged_into=None)
-    screening_records_sync(review_id=batch.review_id, record_ids=homes)
+    records_changed(review_id=batch.review_id, record_ids=homes)
     Merge.objects.filter(target_id__in=homes).delete()
     own_homes = list(ours.values_list("home_record_id", flat=True))
     Merge.objects.filter(target_id__in=own_homes).delete()

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
+from reviews.errors import ReviewRuleError
 from reviews.models import Membership, Review, Role
 from reviews.services.audit import audit_record
 
@@ -35,10 +36,6 @@ REVIEW_SETTINGS_FIELDS = (
     "reviewers_per_record",
     "lead_may_screen",
 )
-
-
-class ReviewRuleError(Exception):
-    """A request that breaks a rule of the review; the message is shown to the person as it is."""
 
 
 def _review_snapshot(review: Review) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from reviews import selectors
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
 from reviews.dedup import normalise_title
+from reviews.errors import ReviewRuleError
 from reviews.models import DuplicatePair, Role
 from reviews.services import duplicates as duplicate_services
-from reviews.services.reviews import ReviewRuleError
 
 PAIRS_PER_PAGE = 10
 COMPARED_FIELDS = (

@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from reviews import selectors
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
+from reviews.errors import ReviewRuleError
 from reviews.forms import ImportFileFormSet
 from reviews.models import ImportBatch, Role
 from reviews.services.imports import (
@@ -19,7 +20,6 @@ from reviews.services.imports import (
     import_progress_get,
 )
 from reviews.services.records import import_batch_delete
-from reviews.services.reviews import ReviewRuleError
 
 
 @require_http_methods(["GET"])

@@ -9,11 +9,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from reviews import selectors
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
+from reviews.errors import ReviewRuleError
 from reviews.forms import RecordEditForm, RecordRemoveForm
 from reviews.models import Merge, Record, Role
 from reviews.services import duplicates as duplicate_services
 from reviews.services import records as record_services
-from reviews.services.reviews import ReviewRuleError
 
 RECORDS_PER_PAGE = 50
 

@@ -6,12 +6,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from extraction.selectors import extraction_totals
 from reviews import selectors, services
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
+from reviews.errors import ReviewRuleError
 from reviews.forms import MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from reviews.models import Membership, Role
-from screening.overview import screening_overview, sees_unsettled
 
 MEMBER_NOT_FOUND = "No account has the username or e-mail “{value}”. Ask an administrator to create it first."
 
@@ -35,25 +34,12 @@ def review_create(request: HtmxHttpRequest) -> HttpResponse:
                 owner_roles=(Role.OWNER, Role.LEAD),
                 **form.cleaned_data,
             )
-        except services.ReviewRuleError as error:
+        except ReviewRuleError as error:
             form.add_error("slug", str(error))
         else:
             messages.success(request, f"Review “{review.title}” created. Add your team next.")
             return redirect("reviews:members", slug=review.slug)
     return render(request, "reviews/review_create.html", {"form": form})
-
-
-@require_http_methods(["GET"])
-@review_member_required()
-def review_overview(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    context = {
-        "access": access,
-        "review": access.review,
-        "stages": selectors.review_stage_counts(review=access.review),
-        "screening": screening_overview(access=access, user=request.user),
-        "extraction_totals": extraction_totals(access.review),
-    }
-    return render(request, "reviews/review_overview.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,7 +77,7 @@ def member_add(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
                 services.membership_add(
                     actor=request.user, review=access.review, user=user, roles=set(form.cleaned_data["roles"])
                 )
-            except services.ReviewRuleError as error:
+            except ReviewRuleError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"{user.get_username()} added.")
@@ -110,7 +96,7 @@ def member_roles(request: HtmxHttpRequest, access: ReviewAccess, membership_id: 
             services.membership_change_roles(
                 actor=request.user, membership=membership, roles=set(form.cleaned_data["roles"])
             )
-        except services.ReviewRuleError as rule_error:
+        except ReviewRuleError as rule_error:
             error = str(rule_error)
             membership.refresh_from_db()
     if request.htmx:
@@ -127,7 +113,7 @@ def member_remove(request: HtmxHttpRequest, access: ReviewAccess, membership_id:
     membership = get_object_or_404(Membership, pk=membership_id, review=access.review)
     try:
         services.membership_remove(actor=request.user, membership=membership)
-    except services.ReviewRuleError as error:
+    except ReviewRuleError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"{membership.user.get_username()} removed.")
@@ -137,7 +123,7 @@ def member_remove(request: HtmxHttpRequest, access: ReviewAccess, membership_id:
 @require_http_methods(["GET"])
 @review_member_required(Role.OWNER, Role.LEAD)
 def audit_log(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    viewer = None if sees_unsettled(access) else request.user
+    viewer = None if access.sees_unsettled else request.user
     events = selectors.audit_event_list_for_review(review=access.review, viewer=viewer, limit=200)
     return render(
         request, "reviews/audit_log.html", {"access": access, "review": access.review, "events": events}

@@ -291,7 +291,7 @@ def test_the_owner_sets_up_screening_and_the_history_shows_each_person_what_they
     assert settle.actor is None and settle.after["status"] == "included"
 
     # Both now see the outcome (by "system"). Each still sees only their own decision: the history
-    # hides other people's decisions on every record, settled or not (reviews.selectors.BLINDED_ACTIONS).
+    # hides other people's decisions on every record, settled or not (reviews.blinding).
     _nav(carol_page, "History").click()
     assert _screening_rows(_history(carol_page)) == [
         ("system", "screening.settle"),

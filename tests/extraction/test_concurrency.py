@@ -7,9 +7,9 @@ from django.db import connection
 
 from extraction import services
 from extraction.models import Extraction, ReconciledValue
+from reviews.errors import ReviewRuleError
 from reviews.models import Membership, Role
 from reviews.services import membership_change_roles
-from reviews.services.reviews import ReviewRuleError
 from tests.extraction.helpers import extract, included_studies, starter_form
 from tests.screening.test_concurrency import _at_once
 

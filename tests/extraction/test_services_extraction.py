@@ -7,8 +7,8 @@ import pytest
 from extraction import services
 from extraction.models import Answer, Extraction
 from extraction.values import ANSWER_NOT_YEAR, ANSWER_REQUIRED
+from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
-from reviews.services.reviews import ReviewRuleError
 from screening.models import Stage
 from tests.extraction.helpers import extract
 from tests.screening.helpers import decide, records_to_screen

@@ -6,8 +6,8 @@ import pytest
 
 from extraction import services
 from extraction.models import Answer, FormField, FormSection, ReconciledValue
+from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
-from reviews.services.reviews import ReviewRuleError
 from tests.extraction.helpers import extract
 
 

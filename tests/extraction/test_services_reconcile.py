@@ -6,8 +6,8 @@ import pytest
 
 from extraction import selectors, services
 from extraction.models import ReconciledValue
+from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
-from reviews.services.reviews import ReviewRuleError
 from tests.extraction.helpers import extract
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from extraction import selectors, services
 from extraction.models import Answer, Extraction
+from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
 from reviews.selectors import audit_event_list_for_review
-from reviews.services.reviews import ReviewRuleError
 from tests.extraction.helpers import extract
 
 

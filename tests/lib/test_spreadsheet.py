@@ -25,7 +25,9 @@ def test_csv_writes_blanks_dates_and_safe_text():
 
 def test_a_workbook_has_one_sheet_per_table_with_numbers_kept_and_text_made_safe():
     tables = [
-        Table("Domains: barriers/facilitators [all]", ["domain", "n"], [["=x", -4], ["ok\x07", Decimal("2.5")]]),
+        Table(
+            "Domains: barriers/facilitators [all]", ["domain", "n"], [["=x", -4], ["ok\x07", Decimal("2.5")]]
+        ),
         Table("Domains: barriers/facilitators [all]", ["a"], [["b"]]),
         Table("", ["a"], []),
     ]

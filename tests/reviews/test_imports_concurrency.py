@@ -9,12 +9,12 @@ import pytest
 from django.db import connection, connections
 
 import reviews.services.imports as imports
+from reviews.errors import ReviewRuleError
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, SourceRecord
 from reviews.services import duplicates
 from reviews.services.imports import import_batch_create, import_batch_run
 from reviews.services.locks import IMPORT_RUNNING
 from reviews.services.records import import_batch_delete, record_edit, record_remove
-from reviews.services.reviews import ReviewRuleError
 from tests.factories import review_with_team
 from tests.reviews.importing import import_file, upload
 from tests.screening.helpers import ris_records

@@ -1,9 +1,9 @@
 import pytest
 
+from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent, DuplicatePair, Merge, Record, SourceRecord
 from reviews.services import duplicates as duplicate_services
 from reviews.services.records import import_batch_delete, record_edit, record_remove, record_restore
-from reviews.services.reviews import ReviewRuleError
 from tests.reviews.importing import import_file
 
 ABSTRACT = (

@@ -147,8 +147,8 @@ def test_a_batch_whose_job_never_ran_can_be_queued_again(review, owner, django_c
 
     from django.utils import timezone
 
+    from reviews.errors import ReviewRuleError
     from reviews.services.imports import IMPORT_NOT_STALLED, import_batch_is_stalled, import_batch_retry
-    from reviews.services.reviews import ReviewRuleError
 
     batch = import_batch_create(
         actor=owner, review=review, uploaded=upload("three.ris"), source_name="X", enqueue=False

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from reviews.errors import ReviewRuleError
 from reviews.models import Record
 from reviews.services.locks import IMPORT_RUNNING
-from reviews.services.reviews import ReviewRuleError
 
 
 @pytest.fixture

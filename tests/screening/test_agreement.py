@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
+from lib.agreement import binary_agreement as agreement
 from reviews.models import Record
 from screening.models import Decision, Stage
-from lib.agreement import binary_agreement as agreement
 from screening.rules import ADVANCE
 from screening.selectors import screening_agreement, screening_agreement_combined
 from tests.factories import UserFactory

@@ -4,8 +4,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from reviews.errors import ReviewRuleError
 from reviews.services import membership_change_roles
-from reviews.services.reviews import ReviewRuleError
 from screening.exports import DECISION_CSV_COLUMNS, decision_rows
 from screening.models import Stage
 from tests.reviews.importing import import_file

@@ -1,10 +1,10 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent, Review
-from reviews.services.reviews import ReviewRuleError
-from screening import decision_import
 from screening.models import Decision, RecordStage, Stage
+from screening.services import decision_import
 from tests.factories import review_with_team
 from tests.reviews.importing import import_file
 from tests.screening.commands import csv_file, three_records
@@ -210,7 +210,7 @@ def test_it_refuses_someone_without_the_reviewer_role(review, records, outsider,
 
 
 def test_it_undoes_every_decision_when_one_write_fails(review, records, reviewer, tmp_path, monkeypatch):
-    real = decision_import.services.screening_decision_record
+    real = decision_import.decisions.screening_decision_record
     calls = []
 
     def fails_on_the_second(**kwargs):
@@ -219,7 +219,7 @@ def test_it_undoes_every_decision_when_one_write_fails(review, records, reviewer
             raise ReviewRuleError("settled by a colleague a moment ago")
         return real(**kwargs)
 
-    monkeypatch.setattr(decision_import.services, "screening_decision_record", fails_on_the_second)
+    monkeypatch.setattr(decision_import.decisions, "screening_decision_record", fails_on_the_second)
     path = csv_file(tmp_path, "source_record_id,decision\n101,include\n102,include\n")
     with pytest.raises(CommandError, match=r"line 3: record \d+: settled by a colleague a moment ago"):
         _import(review, path)

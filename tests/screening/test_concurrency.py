@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from reviews.services.reviews import ReviewRuleError
+from reviews.errors import ReviewRuleError
 from screening import services
 from screening.models import Decision, RecordStage, Stage
 from screening.rules import stage_outcome

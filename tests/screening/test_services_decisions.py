@@ -1,8 +1,8 @@
 import pytest
 
+from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
 from reviews.services import review_update_settings
-from reviews.services.reviews import ReviewRuleError
 from screening import services
 from screening.models import Decision, RecordStage, Stage
 from tests.screening.helpers import decide, records_to_screen, status

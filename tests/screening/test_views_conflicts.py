@@ -127,7 +127,7 @@ def test_the_menu_link_opens_the_full_texts_only_when_they_alone_have_conflicts(
     if full_text_conflicts:
         _full_text_conflict(review, records[1], reviewer, second_reviewer)
     client = client_for(lead)
-    menu = client.get(reverse("reviews:overview", args=[review.slug])).content.decode()
+    menu = client.get(reverse("report:overview", args=[review.slug])).content.decode()
     start = reverse("screening:conflicts_start", args=[review.slug])
     assert f'href="{start}"' in menu
     response = client.get(start)

@@ -2,9 +2,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from reviews.errors import ReviewRuleError
 from reviews.models import ImportBatch
 from reviews.services.records import import_batch_delete
-from reviews.services.reviews import ReviewRuleError
 from screening import services
 from screening.models import Decision, RecordStage, Stage
 from tests.screening.helpers import decide, records_to_screen

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from reviews import services
+from reviews.errors import ReviewRuleError
 from reviews.models import Membership, Review, Role
 
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
                 services.membership_change_roles(
                     actor=None, membership=membership, roles=membership.roles | {role}
                 )
-        except services.ReviewRuleError as error:
+        except ReviewRuleError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"{username} is {role} in {slug}."))
 

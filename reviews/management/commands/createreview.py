@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from reviews import services
+from reviews.errors import ReviewRuleError
 from reviews.models import Review
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             review = services.review_create(
                 actor=None, owner=user, slug=slug, title=title, review_type=review_type
             )
-        except services.ReviewRuleError as error:
+        except ReviewRuleError as error:
             raise CommandError(str(error)) from error
         if created:
             self.stdout.write(

@@ -3,8 +3,8 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from reviews.errors import ReviewRuleError
 from reviews.models import Review
-from reviews.services.reviews import ReviewRuleError
 from screening.exports import decisions_csv_lines
 
 

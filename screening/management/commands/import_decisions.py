@@ -3,15 +3,15 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from reviews.errors import ReviewRuleError
 from reviews.models import Review
-from reviews.services.reviews import ReviewRuleError
-from screening.decision_import import (
+from screening.models import RecordStage, Stage
+from screening.services.decision_import import (
     DecisionImportInvalid,
     DecisionImportResult,
     decision_csv_read,
     screening_decisions_import,
 )
-from screening.models import RecordStage, Stage
 
 # A file with thousands of bad rows should still give a readable message.
 ERRORS_SHOWN = 50

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from reviews.errors import ReviewRuleError
 from reviews.models import Record, Review, SourceRecord
 from reviews.services import review_update_settings
-from reviews.services.reviews import ReviewRuleError
-from screening import services
 from screening.models import Choice, Decision, RecordStage, Stage
-from screening.services import DECISION_MAYBE_AT_FULL_TEXT, DECISION_NEEDS_REASON, screening_check_reviewer
+from screening.services import decisions
+from screening.services.decisions import (
+    DECISION_MAYBE_AT_FULL_TEXT,
+    DECISION_NEEDS_REASON,
+    screening_check_reviewer,
+)
 
 CHOICES = {
     "include": Choice.INCLUDE,
@@ -327,7 +331,7 @@ def _write(
     errors = []
     for planned in to_write:
         try:
-            services.screening_decision_record(
+            decisions.screening_decision_record(
                 review=review,
                 record=records[planned.record_id],
                 reviewer=reviewer,

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportConfig(AppConfig):
+    name = "report"
+    verbose_name = "Overview and report"

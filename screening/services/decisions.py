@@ -1,0 +1,208 @@
+"""Decisions: a reviewer's include/maybe/exclude, its undo, settling a record, the lead's resolution."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from reviews.errors import ReviewRuleError
+from reviews.models import Record, Review
+from reviews.services.audit import audit_record
+from screening.models import Choice, Decision, RecordStage, Stage
+from screening.rules import stage_outcome
+from screening.services.queues import screening_stage_open
+
+DECISION_SETTLED = "This record is already settled at this stage, so decisions on it can no longer change."
+DECISION_UNKNOWN_CHOICE = "“{choice}” is not a screening decision; choose include, maybe or exclude."
+DECISION_NOT_IN_REVIEW = (
+    "Record {record} is not a record of this review that can be screened (merged, removed or elsewhere)."
+)
+DECISION_FULL = "This record already has every decision it needs at this stage."
+DECISION_MAYBE_AT_FULL_TEXT = "At full text the choice is Include or Exclude."
+DECISION_NEEDS_REASON = "Choose the reason for excluding this full text."
+DECISION_UNKNOWN_REASON = "“{reason}” is not one of this review's full-text exclusion reasons."
+DECISION_NOT_AT_STAGE = "This record is not at the {stage} stage."
+DECISION_NOT_A_REVIEWER = "Only the review's reviewers screen records."
+DECISION_LEAD_MAY_NOT_SCREEN = "Leads resolve conflicts; this review does not let a lead also screen records."
+NOTHING_TO_UNDO = "There is no decision of yours on this record to undo."
+CONFLICT_ALREADY_SETTLED = "This record was settled a moment ago ({status}); nothing was changed."
+
+
+def screening_check_reviewer(*, review: Review, reviewer: AbstractBaseUser) -> None:
+    """Refuse anyone who is not one of the review's deciding reviewers, saying why."""
+    membership = review.memberships.filter(user=reviewer).first()
+    if membership is None or not membership.is_reviewer:
+        raise ReviewRuleError(DECISION_NOT_A_REVIEWER)
+    if not membership.may_decide:
+        raise ReviewRuleError(DECISION_LEAD_MAY_NOT_SCREEN)
+
+
+def _check_choice(review: Review, stage: str, choice: str, reason: str) -> str:
+    if choice not in Choice.values:
+        raise ReviewRuleError(DECISION_UNKNOWN_CHOICE.format(choice=choice))
+    if stage == Stage.FULL_TEXT:
+        if choice == Choice.MAYBE:
+            raise ReviewRuleError(DECISION_MAYBE_AT_FULL_TEXT)
+        if choice == Choice.EXCLUDE:
+            if not reason:
+                raise ReviewRuleError(DECISION_NEEDS_REASON)
+            if reason not in review.fulltext_exclusion_reasons:
+                raise ReviewRuleError(DECISION_UNKNOWN_REASON.format(reason=reason))
+            return reason
+    return ""
+
+
+def stage_lock(record: Record, stage: str) -> RecordStage:
+    # Lock the record's stage row: two reviewers deciding at once must settle it exactly once.
+    record_stage = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+    if record_stage is None:
+        raise ReviewRuleError(DECISION_NOT_AT_STAGE.format(stage=Stage(stage).label.lower()))
+    return record_stage
+
+
+def _snapshot(decision: Decision | None) -> dict | None:
+    if decision is None:
+        return None
+    return {"choice": decision.choice, "reason": decision.reason, "note": decision.note}
+
+
+@transaction.atomic
+def screening_decision_record(
+    *,
+    review: Review,
+    record: Record,
+    reviewer: AbstractBaseUser,
+    stage: str,
+    choice: str,
+    reason: str = "",
+    note: str = "",
+) -> Decision:
+    screening_check_reviewer(review=review, reviewer=reviewer)
+    if record.review_id != review.pk or not record.is_active:
+        raise ReviewRuleError(DECISION_NOT_IN_REVIEW.format(record=record.pk))
+    reason = _check_choice(review, stage, choice, reason.strip())
+    record_stage = stage_lock(record, stage)
+    decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
+    # Until the record is settled a reviewer may change their mind, also while it is a conflict:
+    # refusing then would tell them the other reviewer has decided, and differently.
+    if record_stage.is_settled:
+        raise ReviewRuleError(DECISION_SETTLED)
+    if decision is None and record_stage.status != RecordStage.Status.OPEN:
+        raise ReviewRuleError(DECISION_FULL)
+    before = _snapshot(decision)
+    if decision is None:
+        decision = Decision(review=review, record=record, stage=stage, reviewer=reviewer)
+        record_stage.decision_count += 1
+        _step_progress_after_commit(review, reviewer, stage, done=1)
+    decision.choice, decision.reason, decision.note = choice, reason, note.strip()
+    decision.save()
+    if before != _snapshot(decision):
+        audit_record(
+            actor=reviewer,
+            review=review,
+            action="screening.decide" if before is None else "screening.change",
+            target=decision,
+            before=before,
+            after={**_snapshot(decision), "record": record.pk, "stage": stage},
+        )
+    stage_settle_if_complete(review, record_stage)
+    return decision
+
+
+def _step_progress_after_commit(review: Review, reviewer: AbstractBaseUser, stage: str, *, done: int) -> None:
+    from screening.selectors import screening_progress_step
+
+    transaction.on_commit(
+        lambda: screening_progress_step(review_id=review.pk, reviewer_id=reviewer.pk, stage=stage, done=done)
+    )
+
+
+def stage_settle_if_complete(review: Review, record_stage: RecordStage) -> None:
+    if record_stage.decision_count < review.reviewers_per_record:
+        record_stage.save(update_fields=["decision_count"])
+        return
+    decisions = Decision.objects.filter(record_id=record_stage.record_id, stage=record_stage.stage)
+    outcome = stage_outcome(record_stage.stage, list(decisions.values_list("choice", "reason")))
+    stage_settle(record_stage, outcome.status, reason=outcome.reason)
+    audit_record(
+        actor=None,
+        review=review,
+        action="screening.settle" if outcome.status != "conflict" else "screening.conflict",
+        target=record_stage,
+        after={"record": record_stage.record_id, "stage": record_stage.stage, "status": outcome.status},
+    )
+
+
+def stage_settle(
+    record_stage: RecordStage, status: str, *, reason: str = "", resolved_by=None, note: str = ""
+) -> None:
+    record_stage.status = status
+    record_stage.exclusion_reason = reason
+    record_stage.resolved_by = resolved_by
+    record_stage.resolution_note = note
+    record_stage.settled_at = timezone.now() if status in RecordStage.SETTLED else None
+    record_stage.save()
+    if record_stage.stage == Stage.TITLE_ABSTRACT and status == RecordStage.Status.INCLUDED:
+        screening_stage_open(
+            review=record_stage.review, record_ids=[record_stage.record_id], stage=Stage.FULL_TEXT
+        )
+
+
+@transaction.atomic
+def screening_decision_undo(
+    *, review: Review, record: Record, reviewer: AbstractBaseUser, stage: str
+) -> None:
+    record_stage = stage_lock(record, stage)
+    if record_stage.is_settled:
+        raise ReviewRuleError(DECISION_SETTLED)
+    decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
+    if decision is None:
+        raise ReviewRuleError(NOTHING_TO_UNDO)
+    audit_record(
+        actor=reviewer,
+        review=review,
+        action="screening.undo",
+        target=decision,
+        before={**_snapshot(decision), "record": record.pk, "stage": stage},
+    )
+    decision.delete()
+    _step_progress_after_commit(review, reviewer, stage, done=-1)
+    record_stage.decision_count -= 1
+    # A conflict loses one side and waits for a decision again.
+    record_stage.status = RecordStage.Status.OPEN
+    record_stage.save(update_fields=["decision_count", "status"])
+
+
+@transaction.atomic
+def screening_conflict_resolve(
+    *,
+    review: Review,
+    record_stage: RecordStage,
+    lead: AbstractBaseUser,
+    choice: str,
+    reason: str = "",
+    note: str = "",
+) -> RecordStage:
+    if choice not in (Choice.INCLUDE, Choice.EXCLUDE):
+        raise ReviewRuleError("Resolve as include or as exclude.")
+    reason = _check_choice(review, record_stage.stage, choice, reason.strip())
+    locked = RecordStage.objects.select_for_update().get(pk=record_stage.pk)
+    if locked.status != RecordStage.Status.CONFLICT:
+        raise ReviewRuleError(CONFLICT_ALREADY_SETTLED.format(status=locked.get_status_display().lower()))
+    status = RecordStage.Status.INCLUDED if choice == Choice.INCLUDE else RecordStage.Status.EXCLUDED
+    stage_settle(locked, status, reason=reason, resolved_by=lead, note=note.strip())
+    audit_record(
+        actor=lead,
+        review=review,
+        action="screening.resolve",
+        target=locked,
+        after={
+            "record": locked.record_id,
+            "stage": locked.stage,
+            "status": status,
+            "reason": reason,
+            "note": note,
+        },
+    )
+    return locked
