@@ -15,7 +15,7 @@ from extraction.models import CHOICE_TYPES, Answer, Extraction, FormField, FormS
 from extraction.values import as_number, comparison_key, is_blank
 from lib.agreement import Agreement, category_agreement
 from reviews.models import Record, Review
-from screening.models import FullText, RecordStage, Stage
+from screening.models import RecordStage, Stage
 
 
 def included_studies(*, review: Review) -> QuerySet[Record]:
@@ -71,10 +71,6 @@ def answers_of(extraction: Extraction | None) -> dict[int, Any]:
     if extraction is None:
         return {}
     return {answer.field_id: answer.value for answer in extraction.answers.all()}
-
-
-def full_text_of(*, record: Record) -> FullText | None:
-    return FullText.objects.filter(record=record).first()
 
 
 def _extractions_by_record(review: Review, record_ids: list[int]) -> dict[int, list[Extraction]]:

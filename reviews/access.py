@@ -96,9 +96,3 @@ def forbid(request: HttpRequest, message: str) -> None:
     """Refuse a member a write their roles do not allow (for views open to all members on GET)."""
     log_denied(request, message)
     raise PermissionDenied(message)
-
-
-def wants_fragment(request: HtmxHttpRequest) -> bool:
-    """An htmx swap asks for a fragment; a boosted link or a history restore needs the whole page."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request

@@ -1,7 +1,24 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from reviews.models import AuditEvent, ImportBatch, Membership, Record, Review
 from reviews.services.audit import audit_record
+from reviews.services.reviews import MEMBER_LAST_OWNER
+
+
+def _reviews_left_without_owner(removed: list[Membership]) -> list[Review]:
+    """The reviews that would have no owner once these memberships are deleted or stop being owners."""
+    removed_ids = {membership.pk for membership in removed}
+    reviews = {membership.review_id: membership.review for membership in removed if membership.is_owner}
+    return [
+        review
+        for review_id, review in reviews.items()
+        if not Membership.objects.filter(review_id=review_id, is_owner=True)
+        .exclude(pk__in=removed_ids)
+        .exists()
+    ]
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -31,10 +48,40 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
 
+class MembershipInlineFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept_owners = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("is_owner")
+        ]
+        if not kept_owners:
+            raise ValidationError(MEMBER_LAST_OWNER)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipInlineFormSet
     extra = 0
     autocomplete_fields = ["user"]
+
+
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        stored = Membership.objects.select_related("review").get(pk=self.instance.pk)
+        review = cleaned.get("review")
+        leaves = not cleaned.get("is_owner") or (review is not None and review.pk != stored.review_id)
+        if leaves and _reviews_left_without_owner([stored]):
+            raise ValidationError(MEMBER_LAST_OWNER)
+        return cleaned
 
 
 @admin.register(Review)
@@ -46,10 +93,18 @@ class ReviewAdmin(AuditedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
+    """Every review keeps an owner here too: the Team page's rule, checked before anything is saved."""
+
+    form = MembershipAdminForm
     list_display = ["review", "user", "is_owner", "is_lead", "is_reviewer"]
     list_filter = ["is_owner", "is_lead", "is_reviewer"]
     search_fields = ["review__title", "user__username"]
     autocomplete_fields = ["user", "review"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and _reviews_left_without_owner([obj]):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(AuditEvent)

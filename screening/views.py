@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
+from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.errors import ReviewRuleError
 from reviews.models import Role
 from screening import selectors, services
@@ -95,7 +95,7 @@ def screen_record(
     stage = _stage(stage_slug)
     _check_screener(request, access)
     record_stage = _record_stage_or_404(access, record_id, stage)
-    template = "screening/screen.html#screen-panel" if wants_fragment(request) else "screening/screen.html"
+    template = "screening/screen.html#screen-panel" if request.htmx else "screening/screen.html"
     return render(request, template, _panel_context(request, access, stage, record_stage))
 
 

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from reviews import selectors
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
@@ -23,6 +24,7 @@ from reviews.services.records import import_batch_delete
 
 
 @require_http_methods(["GET"])
+@vary_on_headers("HX-Request", "HX-Target")
 @review_member_required()
 def import_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     if request.htmx.target == "import-totals":
@@ -74,7 +76,7 @@ def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: in
         # 286 tells htmx to stop polling; the row it carries shows the result, and the event has the
         # totals above the table fetched again.
         response.status_code = HttpResponseStopPolling.status_code
-        response["HX-Trigger"] = "import-finished"
+        trigger_client_event(response, "import-finished")
     return response
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from reviews import selectors
-from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required, wants_fragment
+from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.errors import ReviewRuleError
 from reviews.forms import RecordEditForm, RecordRemoveForm
 from reviews.models import Merge, Record, Role
@@ -42,7 +42,7 @@ def record_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
         "statuses": selectors.RECORD_STATUSES,
         "source_names": selectors.import_source_names(review=access.review),
     }
-    template = "reviews/records.html#results" if wants_fragment(request) else "reviews/records.html"
+    template = "reviews/records.html#results" if request.htmx else "reviews/records.html"
     return render(request, template, context)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from extraction import services
 from extraction.models import Extraction
-from extraction.views import REOPENED
+from extraction.views.extract import REOPENED
 from tests.extraction.helpers import extract, included_studies, starter_form
 
 HTMX = {"HX-Request": "true"}

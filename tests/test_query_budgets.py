@@ -1,0 +1,114 @@
+"""Query budgets on the busy pages. Each page is measured on a small review and on a larger one: the count
+must stay under its budget and must not grow with the number of records (no query per row)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from screening.models import Stage
+from tests.extraction.helpers import extract, starter_form
+from tests.screening.helpers import decide, records_to_screen
+
+
+def _queries(client, url: str, **kwargs) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200, response.status_code
+    return len(captured.captured_queries)
+
+
+def _measure(build, client, url_for, sizes=(2, 6), **kwargs) -> list[int]:
+    """Build the review up to each size in turn and count the page's queries at each."""
+    counts = []
+    for size in sizes:
+        build(size)
+        counts.append(_queries(client, url_for(), **kwargs))
+    return counts
+
+
+def _new_records(review, owner, count: int, seen: set[int]) -> list:
+    """``count`` more records imported into the review (the ones before stay as they were)."""
+    records = [
+        record
+        for record in records_to_screen(review, owner, count=count, prefix=f"Batch{len(seen)}")
+        if record.pk not in seen
+    ]
+    seen.update(record.pk for record in records)
+    return records
+
+
+@pytest.fixture
+def conflicts_at_title(review, owner, reviewer, second_reviewer):
+    seen: set[int] = set()
+
+    def build(size: int) -> None:
+        for record in _new_records(review, owner, size - len(seen), seen):
+            decide(review, record, reviewer, "include")
+            decide(review, record, second_reviewer, "exclude")
+
+    return build
+
+
+def test_the_screening_page_has_a_budget(review, owner, reviewer, client_for):
+    client = client_for(reviewer)
+    counts = _measure(
+        lambda size: records_to_screen(review, owner, count=size * 3, prefix=f"S{size}"),
+        client,
+        lambda: reverse("screening:next", args=[review.slug, "title-abstract"]),
+        follow=True,
+    )
+    assert counts[1] <= counts[0] <= 15, counts
+
+
+def test_the_conflicts_page_has_a_budget(review, lead, client_for, conflicts_at_title):
+    counts = _measure(
+        conflicts_at_title,
+        client_for(lead),
+        lambda: reverse("screening:conflicts", args=[review.slug, "title-abstract"]),
+    )
+    assert counts[1] <= counts[0] <= 8, counts
+
+
+def test_the_records_page_has_a_budget(review, owner, client_for):
+    counts = _measure(
+        lambda size: records_to_screen(review, owner, count=size * 5, prefix=f"R{size}"),
+        client_for(owner),
+        lambda: reverse("reviews:records", args=[review.slug]),
+    )
+    assert counts[1] <= counts[0] <= 9, counts
+
+
+@pytest.mark.parametrize("who", ["lead", "reviewer"])
+def test_the_overview_has_a_budget(review, owner, lead, reviewer, client_for, conflicts_at_title, who):
+    person = {"lead": lead, "reviewer": reviewer}[who]
+    counts = _measure(
+        conflicts_at_title, client_for(person), lambda: reverse("report:overview", args=[review.slug])
+    )
+    assert counts[1] <= counts[0] <= 22, counts
+
+
+def test_the_extraction_pages_have_a_budget(review, owner, lead, reviewer, second_reviewer, client_for):
+    fields = starter_form(review, owner)
+    seen: set[int] = set()
+    studies = []
+
+    def build(size: int) -> None:
+        for study in _new_records(review, owner, size - len(seen), seen):
+            for stage in (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT):
+                for person in (reviewer, second_reviewer):
+                    decide(review, study, person, "include", stage=stage)
+            for person in (reviewer, second_reviewer):
+                extract(review, study, person, fields, {"Year": str(2000 + study.pk % 20)}, submit=True)
+            studies.append(study)
+
+    client = client_for(lead)
+    counts = _measure(build, client, lambda: reverse("extraction:studies", args=[review.slug]))
+    assert counts[1] <= counts[0] <= 20, counts
+    reconcile = [
+        _queries(client, reverse("extraction:reconcile", args=[review.slug, study.pk]))
+        for study in studies[:2]
+    ]
+    assert reconcile[0] == reconcile[1] <= 14, reconcile
