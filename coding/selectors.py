@@ -1,0 +1,394 @@
+"""Reads for qualitative coding. Who may see what is decided by the views (``access.sees_unsettled``); these
+take the answer as ``sees_all`` and return plain data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html import escape
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.safestring import SafeString, mark_safe
+
+from coding.models import (
+    Code,
+    CodingAssignment,
+    CodingSettings,
+    CodingStudy,
+    Domain,
+    Excerpt,
+    Framework,
+    PerspectiveGroup,
+    StudyText,
+    StudyTextPage,
+    Valence,
+)
+from coding.units import Coded, Unit, UnitAgreement, pair_units, unit_agreement
+from extraction.selectors import included_studies
+from reviews.models import Record, Review
+
+
+def study_label(record: Record) -> str:
+    """How a results section cites a study: "Smith 2019" (the record number when there is no author)."""
+    author = record.first_author.split(",")[0].split(" ")[0].strip() if record.first_author else ""
+    if not author:
+        return f"Record {record.pk}"
+    return f"{author} {record.year}" if record.year else author
+
+
+def coding_settings_of(review: Review) -> CodingSettings | None:
+    return CodingSettings.objects.filter(review=review).first()
+
+
+def codable_study(*, review: Review, record_id: int) -> Record | None:
+    return included_studies(review=review).filter(pk=record_id).first()
+
+
+# --- Studies ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class StudyRow:
+    record: Record
+    label: str
+    text_status: str
+    mine: CodingAssignment | None
+    my_excerpts: int
+    coders: list[CodingAssignment] = field(default_factory=list)
+    excerpts: int = 0
+    final_excerpts: int = 0
+    is_reconciling: bool = False
+    is_reconciled: bool = False
+    may_claim: bool = False
+
+    @property
+    def both_done(self) -> bool:
+        return len(self.coders) >= 2 and all(each.is_done for each in self.coders)
+
+
+def coding_study_rows(*, review: Review, viewer: AbstractBaseUser, sees_all: bool) -> list[StudyRow]:
+    """One row per included study. A blinded viewer's row carries their own work and the final set only."""
+    settings = coding_settings_of(review)
+    places = settings.coders_per_study if settings else 2
+    studies = list(included_studies(review=review))
+    ids = [study.pk for study in studies]
+    texts = dict(StudyText.objects.filter(record_id__in=ids).values_list("record_id", "status"))
+    coding = {
+        each.record_id: each
+        for each in CodingStudy.objects.filter(record_id__in=ids).prefetch_related(
+            Prefetch("assignments", queryset=CodingAssignment.objects.select_related("coder"))
+        )
+    }
+    counts = defaultdict(lambda: defaultdict(int))
+    for record_id, coder_id, is_final, n in (
+        Excerpt.objects.filter(record_id__in=ids)
+        .values_list("record_id", "coder_id", "is_final")
+        .annotate(n=Count("pk"))
+    ):
+        counts[record_id][coder_id] += n
+        if is_final:
+            counts[record_id]["final"] += n
+    rows = []
+    for study in studies:
+        state = coding.get(study.pk)
+        assignments = list(state.assignments.all()) if state else []
+        mine = next((each for each in assignments if each.coder_id == viewer.pk), None)
+        row = StudyRow(
+            record=study,
+            label=study_label(study),
+            text_status=texts.get(study.pk, ""),
+            mine=mine,
+            my_excerpts=counts[study.pk].get(viewer.pk, 0),
+            final_excerpts=counts[study.pk].get("final", 0),
+            is_reconciling=bool(state and state.is_reconciling),
+            is_reconciled=bool(state and state.reconciled_at),
+            may_claim=mine is None and len(assignments) < places and not (state and state.is_reconciling),
+        )
+        if sees_all:
+            row.coders = assignments
+            row.excerpts = sum(n for key, n in counts[study.pk].items() if key != "final")
+        rows.append(row)
+    return rows
+
+
+def coding_progress(*, review: Review) -> dict:
+    """The overview's coding figures (the lead's view: who coded, reconciled or not)."""
+    settings = coding_settings_of(review)
+    studies = list(included_studies(review=review).values_list("pk", flat=True))
+    states = CodingStudy.objects.filter(record_id__in=studies).prefetch_related(
+        Prefetch("assignments", queryset=CodingAssignment.objects.select_related("coder"))
+    )
+    coded = reconciled = 0
+    for state in states:
+        coded += any(each.is_done for each in state.assignments.all())
+        reconciled += state.reconciled_at is not None
+    final = Excerpt.objects.filter(review=review, is_final=True, record_id__in=studies)
+    return {
+        "is_set_up": settings is not None,
+        "is_dual": settings.is_dual if settings else True,
+        "studies": len(studies),
+        "coded": coded,
+        "reconciled": reconciled,
+        "with_final": final.values("record_id").distinct().count(),
+        "final_excerpts": final.count(),
+    }
+
+
+# --- The reading pane ----------------------------------------------------------------------------
+
+
+def study_text_of(*, record: Record) -> StudyText | None:
+    return StudyText.objects.filter(record=record).first()
+
+
+def study_pages(*, study_text: StudyText | None) -> list[StudyTextPage]:
+    if study_text is None or study_text.status != StudyText.Status.READY:
+        return []
+    return list(study_text.pages.all())
+
+
+def excerpts_visible(
+    *, review: Review, record: Record, viewer: AbstractBaseUser, sees_all: bool
+) -> QuerySet[Excerpt]:
+    """What the viewer may see of a study's excerpts: all of them for a lead (or an owner who does not code);
+    for anyone else their own and the final set."""
+    excerpts = Excerpt.objects.filter(record=record)
+    if not sees_all:
+        excerpts = excerpts.filter(Q(coder=viewer) | Q(is_final=True))
+    return (
+        excerpts.select_related("valence", "group", "coder")
+        .prefetch_related(
+            Prefetch("codes", queryset=Code.objects.select_related("parent__parent")), "domains"
+        )
+        .order_by("start", "pk")
+    )
+
+
+def theme_of(code: Code) -> Code:
+    while code.parent_id is not None:
+        code = code.parent
+    return code
+
+
+@dataclass
+class Highlight:
+    start: int
+    end: int
+    excerpt_ids: list[int]
+    css: str
+
+
+def _css(excerpt: Excerpt, highlight_by: str) -> str:
+    if highlight_by == "theme":
+        codes = list(excerpt.codes.all())
+        return f"theme-{theme_of(codes[0]).colour}" if codes else "theme-none"
+    return f"valence-{excerpt.valence.colour}" if excerpt.valence_id else "valence-none"
+
+
+def page_html(page: StudyTextPage, excerpts: list[Excerpt], highlight_by: str) -> SafeString:
+    """The page's text with each coded passage in a ``<mark>``; where excerpts overlap, the text is cut at
+    every boundary and each piece names all the excerpts over it (the last one made gives the colour)."""
+    inside = [
+        each
+        for each in excerpts
+        if each.start is not None and each.start < page.end and each.end > page.start
+    ]
+    cuts = {page.start, page.end}
+    for excerpt in inside:
+        cuts.update((max(excerpt.start, page.start), min(excerpt.end, page.end)))
+    ordered = sorted(cuts)
+    parts = []
+    for left, right in zip(ordered, ordered[1:], strict=False):
+        piece = escape(page.text[left - page.start : right - page.start], quote=False)
+        over = [each for each in inside if each.start < right and each.end > left]
+        if not over:
+            parts.append(piece)
+            continue
+        latest = max(over, key=lambda each: each.pk)
+        ids = " ".join(str(each.pk) for each in over)
+        parts.append(
+            f'<mark class="excerpt {_css(latest, highlight_by)}" data-excerpts="{ids}" data-excerpt="{latest.pk}">'
+            f"{piece}</mark>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every piece of text is escaped above)
+
+
+# --- Codebook, frameworks, labels -------------------------------------------------------------------
+
+
+def frameworks_of(*, review: Review) -> list[Framework]:
+    return list(Framework.objects.filter(review=review).prefetch_related("domains"))
+
+
+def valences_of(*, review: Review) -> list[Valence]:
+    return list(Valence.objects.filter(review=review))
+
+
+def groups_of(*, review: Review) -> list[PerspectiveGroup]:
+    return list(PerspectiveGroup.objects.filter(review=review))
+
+
+@dataclass
+class CodeNode:
+    code: Code
+    children: list[CodeNode] = field(default_factory=list)
+    excerpts: int = 0
+    path: str = ""
+
+
+def codebook_tree(*, review: Review, excerpts: QuerySet[Excerpt] | None = None) -> list[CodeNode]:
+    """Themes (and loose codes) with what sits under them; ``excerpts`` counts each node's own links among
+    the given excerpts (the viewer's visible ones)."""
+    codes = list(Code.objects.filter(review=review).order_by("position", "pk"))
+    used = {}
+    if excerpts is not None:
+        used = dict(
+            Excerpt.codes.through.objects.filter(excerpt__in=excerpts)
+            .values_list("code_id")
+            .annotate(n=Count("pk"))
+            .values_list("code_id", "n")
+        )
+    nodes = {code.pk: CodeNode(code=code, excerpts=used.get(code.pk, 0)) for code in codes}
+    roots = []
+    for code in codes:
+        node = nodes[code.pk]
+        if code.parent_id is None:
+            node.path = code.name
+            roots.append(node)
+        else:
+            nodes[code.parent_id].children.append(node)
+    for root in roots:
+        _paths(root)
+    # Themes first, then codes not yet placed under a theme.
+    return sorted(
+        roots, key=lambda node: (node.code.kind != Code.Kind.THEME, node.code.position, node.code.pk)
+    )
+
+
+def _paths(node: CodeNode) -> None:
+    for child in node.children:
+        child.path = f"{node.path} › {child.code.name}"
+        _paths(child)
+
+
+def code_choices(*, review: Review) -> list[tuple[int, str, str]]:
+    """(id, path, kind) of every codebook node, for the coding panel's type-ahead."""
+    flat = []
+
+    def walk(nodes: list[CodeNode]) -> None:
+        for node in nodes:
+            flat.append((node.code.pk, node.path, node.code.kind))
+            walk(node.children)
+
+    walk(codebook_tree(review=review))
+    return flat
+
+
+# --- Agreement and reconciliation -------------------------------------------------------------------
+
+
+def _coded(excerpt: Excerpt) -> Coded:
+    return Coded(
+        id=excerpt.pk,
+        quote=excerpt.quote,
+        start=excerpt.start,
+        end=excerpt.end,
+        valence=excerpt.valence_id,
+        domains=frozenset(domain.pk for domain in excerpt.domains.all()),
+    )
+
+
+def _coder_pairs(review: Review, record_ids: list[int]) -> dict[int, tuple[list[Coded], list[Coded]]]:
+    """Per study coded by two coders who are both done: each coder's excerpts (first coder first)."""
+    states = CodingStudy.objects.filter(review=review, record_id__in=record_ids).prefetch_related(
+        "assignments"
+    )
+    coders = {}
+    for state in states:
+        assignments = sorted(state.assignments.all(), key=lambda each: (each.created_at, each.pk))
+        if len(assignments) >= 2 and all(each.is_done for each in assignments[:2]):
+            coders[state.record_id] = (assignments[0].coder_id, assignments[1].coder_id)
+    by_study: dict[int, tuple[list[Coded], list[Coded]]] = {record_id: ([], []) for record_id in coders}
+    excerpts = Excerpt.objects.filter(record_id__in=list(coders), coder__isnull=False).prefetch_related(
+        "domains"
+    )
+    for excerpt in excerpts.order_by("pk"):
+        first, second = coders[excerpt.record_id]
+        if excerpt.coder_id == first:
+            by_study[excerpt.record_id][0].append(_coded(excerpt))
+        elif excerpt.coder_id == second:
+            by_study[excerpt.record_id][1].append(_coded(excerpt))
+    return by_study
+
+
+@dataclass
+class StudyAgreement:
+    record_id: int
+    label: str
+    result: UnitAgreement
+
+
+def coding_agreement(*, review: Review) -> tuple[list[StudyAgreement], UnitAgreement | None]:
+    """Agreement per study both coders finished, and over all of them (units pooled)."""
+    studies = {study.pk: study for study in included_studies(review=review)}
+    domain_ids = list(Domain.objects.filter(framework__review=review).values_list("pk", flat=True))
+    rows, every_unit = [], []
+    for record_id, (first, second) in sorted(_coder_pairs(review, list(studies)).items()):
+        units = pair_units(first, second)
+        every_unit += units
+        rows.append(
+            StudyAgreement(record_id, study_label(studies[record_id]), unit_agreement(units, domain_ids))
+        )
+    return rows, (unit_agreement(every_unit, domain_ids) if rows else None)
+
+
+@dataclass
+class ReconcileUnit:
+    unit: Unit
+    first: Excerpt | None
+    second: Excerpt | None
+    final: Excerpt | None
+    state: str
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(each.pk) for each in (self.first, self.second) if each is not None)
+
+
+def reconcile_units(
+    *, review: Review, record: Record
+) -> tuple[list[ReconcileUnit], list, UnitAgreement | None]:
+    """The study's units in text order, each with its two coders' excerpts and what the lead made of them;
+    with the two coders' assignments and the study's agreement."""
+    state = CodingStudy.objects.filter(record=record).first()
+    assignments = (
+        sorted(state.assignments.select_related("coder"), key=lambda each: (each.created_at, each.pk))
+        if state
+        else []
+    )
+    if len(assignments) < 2:
+        return [], assignments, None
+    excerpts = {
+        excerpt.pk: excerpt
+        for excerpt in Excerpt.objects.filter(record=record, coder__isnull=False)
+        .select_related("valence", "group", "reconciled_into")
+        .prefetch_related("codes", "domains")
+    }
+    first = [_coded(each) for each in excerpts.values() if each.coder_id == assignments[0].coder_id]
+    second = [_coded(each) for each in excerpts.values() if each.coder_id == assignments[1].coder_id]
+    units = pair_units(sorted(first, key=lambda c: c.id), sorted(second, key=lambda c: c.id))
+    rows = []
+    for unit in units:
+        a = excerpts[unit.first.id] if unit.first else None
+        b = excerpts[unit.second.id] if unit.second else None
+        members = [each for each in (a, b) if each is not None]
+        finals = [each.reconciled_into for each in members if each.reconciled_into_id]
+        states = {each.reconcile_state for each in members}
+        rows.append(
+            ReconcileUnit(
+                unit, a, b, finals[0] if finals else None, states.pop() if len(states) == 1 else "pending"
+            )
+        )
+    domain_ids = list(Domain.objects.filter(framework__review=review).values_list("pk", flat=True))
+    return rows, assignments, unit_agreement(units, domain_ids)
