@@ -61,6 +61,7 @@ class StudyRow:
     is_reconciling: bool = False
     is_reconciled: bool = False
     may_claim: bool = False
+    done_count: int = 0
 
     @property
     def both_done(self) -> bool:
@@ -104,6 +105,7 @@ def coding_study_rows(*, review: Review, viewer: AbstractBaseUser, sees_all: boo
             is_reconciling=bool(state and state.is_reconciling),
             is_reconciled=bool(state and state.reconciled_at),
             may_claim=mine is None and len(assignments) < places and not (state and state.is_reconciling),
+            done_count=sum(1 for each in assignments if each.is_done),
         )
         if sees_all:
             row.coders = assignments
@@ -112,26 +114,17 @@ def coding_study_rows(*, review: Review, viewer: AbstractBaseUser, sees_all: boo
     return rows
 
 
-def coding_progress(*, review: Review) -> dict:
-    """The overview's coding figures (the lead's view: who coded, reconciled or not)."""
+def coding_progress(*, review: Review, rows: list[StudyRow], sees_all: bool) -> dict:
+    """The overview's coding figures, from the study rows. How many studies each coder has finished is
+    for those who see unsettled work; everyone sees what is reconciled and counted."""
     settings = coding_settings_of(review)
-    studies = list(included_studies(review=review).values_list("pk", flat=True))
-    states = CodingStudy.objects.filter(record_id__in=studies).prefetch_related(
-        Prefetch("assignments", queryset=CodingAssignment.objects.select_related("coder"))
-    )
-    coded = reconciled = 0
-    for state in states:
-        coded += any(each.is_done for each in state.assignments.all())
-        reconciled += state.reconciled_at is not None
-    final = Excerpt.objects.filter(review=review, is_final=True, record_id__in=studies)
     return {
-        "is_set_up": settings is not None,
         "is_dual": settings.is_dual if settings else True,
-        "studies": len(studies),
-        "coded": coded,
-        "reconciled": reconciled,
-        "with_final": final.values("record_id").distinct().count(),
-        "final_excerpts": final.count(),
+        "studies": len(rows),
+        "coded": sum(1 for row in rows if row.done_count) if sees_all else None,
+        "reconciled": sum(1 for row in rows if row.is_reconciled),
+        "with_final": sum(1 for row in rows if row.final_excerpts),
+        "final_excerpts": sum(row.final_excerpts for row in rows),
     }
 
 
@@ -163,6 +156,13 @@ def excerpts_visible(
         )
         .order_by("start", "pk")
     )
+
+
+def visible_excerpts_of_review(
+    *, review: Review, viewer: AbstractBaseUser, sees_all: bool
+) -> QuerySet[Excerpt]:
+    excerpts = Excerpt.objects.filter(review=review)
+    return excerpts if sees_all else excerpts.filter(Q(coder=viewer) | Q(is_final=True))
 
 
 def theme_of(code: Code) -> Code:
@@ -272,13 +272,13 @@ def _paths(node: CodeNode) -> None:
         _paths(child)
 
 
-def code_choices(*, review: Review) -> list[tuple[int, str, str]]:
-    """(id, path, kind) of every codebook node, for the coding panel's type-ahead."""
+def code_choices(*, review: Review) -> list[tuple[int, str, str, str]]:
+    """(id, name, path, kind) of every codebook node, for the coding panel's type-ahead."""
     flat = []
 
     def walk(nodes: list[CodeNode]) -> None:
         for node in nodes:
-            flat.append((node.code.pk, node.path, node.code.kind))
+            flat.append((node.code.pk, node.code.name, node.path, node.code.kind))
             walk(node.children)
 
     walk(codebook_tree(review=review))

@@ -88,6 +88,7 @@ class DomainRow:
     cells: dict[tuple[int, int], Cell]
     total: int
     by_valence: dict[int, int]
+    cell_list: list[Cell] = field(default_factory=list)  # in the table's column order, for the page
 
 
 @dataclass
@@ -104,6 +105,10 @@ class DomainTable:
     @property
     def columns(self) -> list[tuple[Valence, PerspectiveGroup]]:
         return [(valence, group) for valence in self.valences for group in self.groups]
+
+    @property
+    def valence_totals(self) -> list[tuple[Valence, int]]:
+        return [(valence, self.totals.get(valence.pk, 0)) for valence in self.valences]
 
     @property
     def denominator_text(self) -> str:
@@ -159,7 +164,10 @@ def domain_table(*, review: Review, scope: Scope = Scope(), denominator: str = "
                 }[denominator]
                 cells[(valence.pk, group.pk)] = Cell(n, percent(n, base), base)
         row_valence = {valence.pk: sum(cells[(valence.pk, g.pk)].n for g in groups) for valence in valences}
-        rows.append(DomainRow(domain.framework, domain, cells, sum(row_valence.values()), row_valence))
+        cell_list = [cells[(valence.pk, group.pk)] for valence in valences for group in groups]
+        rows.append(
+            DomainRow(domain.framework, domain, cells, sum(row_valence.values()), row_valence, cell_list)
+        )
     rows.sort(key=lambda row: (-row.total, row.framework.position, row.domain.position))
     return DomainTable(
         rows=rows,
@@ -365,6 +373,10 @@ class Matrix:
     heat: dict[tuple[int, int], int]
     max_count: int
 
+    @property
+    def rows(self) -> list[tuple[Record, str, list[tuple[Domain, int, int]]]]:
+        return [(record, label, self.row(record)) for record, label in self.studies]
+
     def row(self, record: Record) -> list[tuple[Domain, int, int]]:
         return [
             (domain, self.counts.get((record.pk, domain.pk), 0), self.heat.get((record.pk, domain.pk), 0))
@@ -382,7 +394,9 @@ def study_domain_matrix(*, review: Review, scope: Scope = Scope()) -> Matrix:
         domains = [domain for domain in domains if domain.framework_id == scope.framework_id]
     counts = {
         (record_id, domain_id): n
-        for record_id, domain_id, n in Excerpt.domains.through.objects.filter(excerpt__in=excerpts)
+        for record_id, domain_id, n in Excerpt.domains.through.objects.filter(
+            excerpt__in=excerpts, domain__in=[domain.pk for domain in domains]
+        )
         .values_list("excerpt__record_id", "domain_id")
         .annotate(n=Count("pk"))
     }

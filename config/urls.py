@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("screening.urls")),
     path("", include("extraction.urls")),
+    path("", include("coding.urls")),
     path("", include("report.urls")),
 ]

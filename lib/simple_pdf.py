@@ -14,9 +14,9 @@ MARGIN, FONT_SIZE, LEADING = 56, 10, 13
 LINE_CHARACTERS = 95
 
 
-def _escape(line: str) -> str:
-    latin = line.encode("latin-1", "replace").decode("latin-1")
-    return latin.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+def _escape(line: str) -> bytes:
+    encoded = line.encode("cp1252", "replace")
+    return encoded.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
 def _page_lines(text: str) -> list[str]:
@@ -27,11 +27,11 @@ def _page_lines(text: str) -> list[str]:
 
 
 def _content(text: str) -> bytes:
-    commands = ["BT", f"/F1 {FONT_SIZE} Tf", f"{LEADING} TL", f"{MARGIN} {PAGE_HEIGHT - MARGIN} Td"]
+    commands = [b"BT", b"/F1 %d Tf" % FONT_SIZE, b"%d TL" % LEADING, b"%d %d Td" % (MARGIN, PAGE_HEIGHT - MARGIN)]
     for line in _page_lines(text):
-        commands.append(f"({_escape(line)}) Tj T*")
-    commands.append("ET")
-    return "\n".join(commands).encode("latin-1")
+        commands.append(b"(" + _escape(line) + b") Tj T*")
+    commands.append(b"ET")
+    return b"\n".join(commands)
 
 
 def text_pdf(pages: list[str]) -> bytes:

@@ -46,7 +46,7 @@ DEMO_SETTINGS = {
 }
 
 
-def _demo_user(username: str):
+def demo_user(username: str):
     user, _ = get_user_model().objects.get_or_create(
         username=username, defaults={"email": f"{username}@example.org"}
     )
@@ -58,7 +58,7 @@ def _demo_user(username: str):
 
 @transaction.atomic
 def demo_setup() -> Review:
-    users = {username: _demo_user(username) for username in DEMO_PEOPLE}
+    users = {username: demo_user(username) for username in DEMO_PEOPLE}
     review = Review.objects.filter(slug=DEMO_SLUG).first()
     if review is None:
         review = services.review_create(

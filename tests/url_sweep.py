@@ -88,6 +88,38 @@ def _fmt(review):
     return "csv"
 
 
+# Coding: the first of each in the review, or a number that matches nothing (the view's 404 is swept).
+@sweep_argument("excerpt_id")
+def _excerpt_id(review):
+    from coding.models import Excerpt
+
+    return Excerpt.objects.filter(review=review).order_by("pk").values_list("pk", flat=True).first() or 0
+
+
+@sweep_argument("code_id")
+def _code_id(review):
+    from coding.models import Code
+
+    return Code.objects.filter(review=review).order_by("pk").values_list("pk", flat=True).first() or 0
+
+
+@sweep_argument("label_id")
+def _label_id(review):
+    from coding.models import Valence
+
+    return Valence.objects.filter(review=review).order_by("pk").values_list("pk", flat=True).first() or 0
+
+
+@sweep_argument("kind")
+def _kind(review):
+    return "valence"
+
+
+@sweep_argument("table_name")
+def _table_name(review):
+    return "domains"
+
+
 @dataclass(frozen=True)
 class SweptUrl:
     name: str

@@ -1,12 +1,16 @@
 from django.core.management.base import BaseCommand
 
-from reviews import demo
+from report import demo
 
 
 class Command(BaseCommand):
-    help = "Create (or bring up to date) the demo review with alice (owner, lead), bob and carol (reviewers)."
+    help = (
+        "Create (or bring up to date) the demo review with alice (owner, lead), bob and carol (reviewers): "
+        "imports, screening, full texts, and coded studies with a synthesis."
+    )
 
     def handle(self, *args, **options):
         review = demo.demo_setup()
         self.stdout.write(self.style.SUCCESS(f"Demo review “{review.title}” is ready at /r/{review.slug}/"))
+        self.stdout.write(f"  {demo.demo_summary(review)}")
         self.stdout.write(f"Log in as alice, bob or carol with the password: {demo.DEMO_PASSWORD}")
