@@ -226,7 +226,7 @@ def test_the_lead_sees_both_coders_and_reconciles_through_the_pages(
     final = Excerpt.objects.get(record=study, coder__isnull=True)
     assert final.is_final and final.quote == passage
     table = client.get(_url("synthesis", review)).content.decode()
-    assert "1</strong> coded items from 1 excerpt" in table
+    assert "1</strong> coded item from 1 excerpt" in table
 
 
 def test_a_reviewer_cannot_reconcile(review, study, reviewer, client_for):
