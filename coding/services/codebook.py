@@ -15,6 +15,7 @@ from reviews.services.audit import audit_record
 CODE_NEEDS_NAME = "Give the code a name."
 CODE_NAME_TAKEN = "“{name}” already exists there."
 CODE_BAD_PARENT = "A {kind} cannot go under a {parent}."
+CODE_NEEDS_THEME = "A sub-theme goes under a theme: choose its theme."
 CODE_NOT_IN_REVIEW = "That code belongs to another review."
 CODE_MERGE_KIND = "Merge a {kind} into another {kind}."
 CODE_MERGE_ITSELF = "Choose another {kind} to merge into."
@@ -47,6 +48,8 @@ def _check_place(
 ) -> None:
     if parent is not None and parent.review_id != review.pk:
         raise ReviewRuleError(CODE_NOT_IN_REVIEW)
+    if parent is None and None not in ALLOWED_PARENTS[kind]:
+        raise ReviewRuleError(CODE_NEEDS_THEME)
     if (parent.kind if parent else None) not in ALLOWED_PARENTS[kind]:
         raise ReviewRuleError(
             CODE_BAD_PARENT.format(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from django.db import transaction
 
 from coding.models import CodingAssignment, CodingStudy, Domain, Excerpt, PerspectiveGroup, StudyText, Valence
 from coding.services.codebook import code_ensure
-from coding.services.excerpts import coder_check
+from coding.services.excerpts import STUDY_FULL, STUDY_RECONCILING, coder_check
 from coding.services.frameworks import coding_setup
 from coding.services.texts import page_of, quote_find
 from extraction.selectors import included_studies
@@ -41,6 +42,7 @@ ROW_AMBIGUOUS_DOMAIN = (
 ROW_BAD_PAGE = "page “{value}” is not a page number."
 ROW_NOT_A_CODER = "coder “{value}”: {problem}"
 ROW_SUBTHEME_WITHOUT_THEME = "a sub-theme needs its theme."
+_FRAMEWORK_COLON = re.compile(r"\s*:\s*")
 
 
 class ExcerptImportInvalid(ReviewRuleError):
@@ -136,7 +138,9 @@ def _label(known: dict, value: str, what: str, errors: list[str]):
 def _domains(lookup: _Lookup, value: str, errors: list[str]) -> list[Domain]:
     domains = []
     for name in _split(value):
-        found = lookup.domains.get(" ".join(name.lower().split()).replace(" :", ":"))
+        plain = " ".join(name.lower().split())
+        # "TDF:Knowledge" and "TDF : Knowledge" name the same domain as "TDF: Knowledge".
+        found = lookup.domains.get(plain) or lookup.domains.get(_FRAMEWORK_COLON.sub(": ", plain, count=1))
         if not found:
             errors.append(
                 ROW_UNKNOWN.format(what="domain", value=name, known="see the frameworks on the coding page")
@@ -230,12 +234,44 @@ def _texts(record_ids: set[int]) -> dict[int, tuple[str, list]]:
     return texts
 
 
+def _places_check(rows: list[_Row], places: int) -> None:
+    """A coder's rows need a place on the study, as coding it by hand does: no more coders than the review
+    has per study (else the single-coded synthesis counts a study twice), and none while it is reconciled."""
+    coders = defaultdict(set)
+    for row in rows:
+        if row.coder is not None:
+            coders[row.record_id].add(row.coder.pk)
+    existing = defaultdict(set)
+    for record_id, coder_id in CodingAssignment.objects.filter(study__record_id__in=coders).values_list(
+        "study__record_id", "coder_id"
+    ):
+        existing[record_id].add(coder_id)
+    reconciling = set(
+        CodingStudy.objects.filter(record_id__in=coders, reconciliation_opened_at__isnull=False).values_list(
+            "record_id", flat=True
+        )
+    )
+    errors = []
+    for row in rows:
+        if row.coder is None:
+            continue
+        if row.record_id in reconciling:
+            errors.append((row.line, STUDY_RECONCILING))
+        elif row.coder.pk not in existing[row.record_id] and (
+            len(existing[row.record_id] | coders[row.record_id]) > places
+        ):
+            errors.append((row.line, STUDY_FULL))
+    if errors:
+        raise ExcerptImportInvalid(errors)
+
+
 @transaction.atomic
 def excerpts_import(
     *, review: Review, actor: AbstractBaseUser | None, data: bytes, filename: str = ""
 ) -> ExcerptImportResult:
     settings = coding_setup(review=review)
     rows = excerpt_rows_read(review, data)
+    _places_check(rows, settings.coders_per_study)
     result = ExcerptImportResult(excerpts=len(rows), studies=len({row.record_id for row in rows}))
     codes_before = review.coding_codes.count()
     texts = _texts({row.record_id for row in rows})

@@ -44,7 +44,7 @@ EXCERPT_OUTSIDE_TEXT = (
 EXCERPT_NOT_YOURS = "That excerpt is not yours to change."
 EXCERPT_UNKNOWN = "Unknown {what}: choose one of this review's."
 SINGLE_CODING_HAS_PAIRS = (
-    "{count} stud{plural} have excerpts from two coders that are not reconciled yet; reconcile them before "
+    "{count} stud{plural} excerpts from two coders that are not reconciled yet; reconcile them before "
     "coding with one coder per study."
 )
 
@@ -207,7 +207,7 @@ def _place(review: Review, record: Record, data: ExcerptInput, excerpt: Excerpt)
         study_text = StudyText.objects.filter(record=record, status=StudyText.Status.READY).first()
         pages = list(study_text.pages.all()) if study_text is not None else []
         text = "".join(page.text for page in pages)
-        if data.end > len(text):
+        if data.start < 0 or data.end > len(text):
             raise ReviewRuleError(EXCERPT_OUTSIDE_TEXT)
         excerpt.start, excerpt.end, excerpt.quote = data.start, data.end, text[data.start : data.end]
         excerpt.page, excerpt.anchor = page_of(pages, data.start), Excerpt.Anchor.ANCHORED
@@ -333,7 +333,7 @@ def final_set_refresh(*, review: Review, is_dual: bool) -> None:
     pending = twice.count()
     if pending:
         raise ReviewRuleError(
-            SINGLE_CODING_HAS_PAIRS.format(count=pending, plural="y" if pending == 1 else "ies")
+            SINGLE_CODING_HAS_PAIRS.format(count=pending, plural="y has" if pending == 1 else "ies have")
         )
     reconciled = Excerpt.objects.filter(review=review, coder__isnull=True).values("record_id")
     coder_excerpts.filter(~Q(record_id__in=reconciled)).update(is_final=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coding.models import CodingAssignment, CodingStudy, Excerpt, StudyText
@@ -143,9 +144,10 @@ def coding_unit_reopen(
     if not members:
         raise ReviewRuleError(RECONCILE_UNKNOWN)
     finals = {member.reconciled_into_id for member in members if member.reconciled_into_id}
-    Excerpt.objects.filter(pk__in=[member.pk for member in members]).update(
-        reconcile_state=Excerpt.Reconcile.PENDING, reconciled_into=None
-    )
+    # The other excerpt of the unit, made into the same reconciled one, waits again too.
+    Excerpt.objects.filter(
+        Q(pk__in=[member.pk for member in members]) | Q(reconciled_into__in=finals), record=record
+    ).update(reconcile_state=Excerpt.Reconcile.PENDING, reconciled_into=None)
     Excerpt.objects.filter(pk__in=finals, coder__isnull=True).delete()
     if study.reconciled_at is not None:
         study.reconciled_at, study.reconciled_by = None, None

@@ -164,7 +164,8 @@ def _study_text_store(
 
 
 def _pasted_pages(text: str) -> list[str]:
-    text = text_normalise(text)
+    # Normalise between the form feeds: text_normalise drops control characters, a form feed among them.
+    text = "\f".join(text_normalise(part) for part in text.split("\f"))
     cuts = [match.start() for match in _PASTED_PAGE.finditer(text)]
     bounds = [0, *[cut for cut in cuts if cut > 0], len(text)]
     pages = [text[a:b].lstrip("\f") for a, b in zip(bounds, bounds[1:], strict=False)]
