@@ -6,6 +6,17 @@
 * A failing test leaves a full-page screenshot and the page's HTML in ``var/e2e-artifacts/``.
 * ``live_server`` makes the tests transactional: data made in the test is committed, so the server's
   thread sees it, and the database is flushed afterwards.
+
+Accessibility: every page these fixtures make is checked with axe-core (vendored in ``vendor/``, see its
+README; nothing is fetched). Each context loads axe and ``axe_check.js`` before any page script, which
+runs axe when a page of the app has loaded and again once an htmx swap has settled (a burst of swaps is
+checked once, 150 ms after the last; markup the page already had when last checked is not checked again),
+and reports to Python through the ``__tandemAxeReport`` binding. When the test body has passed, every
+page still open is checked once more as it ends, and the test fails listing each violation of impact
+"serious" or "critical", once per page URL and rule, with the rule's help text and the failing elements.
+A test that already failed is not failed again for accessibility. Pages that are not HTML from the app
+(about:blank, a PDF, a download) are skipped. A state that is left within a fraction of a second may be
+missed: call ``assert_accessible(page)`` to check one right now.
 """
 
 from __future__ import annotations
@@ -14,10 +25,12 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = f"Debian chromium not installed at {CHROMIUM}: apt-get install chromium"
@@ -35,6 +48,11 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 E2E_DIR = Path(__file__).resolve().parent
 ARTIFACTS_DIR = E2E_DIR.parents[1] / "var" / "e2e-artifacts"
+AXE_JS = E2E_DIR / "vendor" / "axe.min.js"
+AXE_CHECK_JS = E2E_DIR / "axe_check.js"
+# What axe_check.js defines on each page of the app: runs axe now, after any run in progress.
+AXE_CHECK_NOW = "() => typeof window.__tandemAxeCheck === 'function' ? window.__tandemAxeCheck() : null"
+AXE_TARGETS_SHOWN = 8
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -53,6 +71,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """After a test body that passed, check the pages still open, then fail on what axe found."""
+    result = yield
+    watch = item.stash.get(AXE_WATCH, None)
+    if watch is not None:
+        watch.check_open_pages()
+        if watch.violations:
+            pytest.fail(watch.failure_message(), pytrace=False)
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -91,11 +121,13 @@ def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Calla
     """``new_page()`` gives a page in a fresh browser context: its own cookies, so its own login."""
     contexts = []
     pages: list[Page] = []
+    watch = request.node.stash.setdefault(AXE_WATCH, AxeWatch())
 
     def make() -> Page:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        watch.attach(context)
         contexts.append(context)
         page = context.new_page()
         pages.append(page)
@@ -129,6 +161,69 @@ def login(page: Page, live_server, username: str, password: str) -> None:
         raise AssertionError(
             f"logging in as {username!r} failed: {' '.join(alerts) or 'still on the login page'}"
         )
+
+
+def assert_accessible(page: Page) -> None:
+    """Check the page as it is now with axe; fail at once on a serious or critical violation."""
+    result = page.evaluate(AXE_CHECK_NOW)
+    if result is None:
+        raise AssertionError(
+            f"cannot check {page.url} with axe: not an HTML page of the app from the page/new_page fixtures"
+        )
+    watch = AxeWatch()
+    watch.add(result)
+    if watch.violations:
+        raise AssertionError(watch.failure_message())
+
+
+class AxeWatch:
+    """The serious and critical axe violations on one test's pages, one entry per page URL and rule."""
+
+    def __init__(self) -> None:
+        self.contexts: list[BrowserContext] = []
+        self.violations: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def attach(self, context: BrowserContext) -> None:
+        context.expose_binding("__tandemAxeReport", lambda source, result: self.add(result))
+        context.add_init_script(path=AXE_JS)
+        context.add_init_script(path=AXE_CHECK_JS)
+        self.contexts.append(context)
+
+    def add(self, result: dict[str, Any] | None) -> None:
+        for violation in (result or {}).get("violations", []):
+            seen = self.violations.setdefault((result["url"], violation["id"]), {**violation, "targets": []})
+            seen["targets"].extend(target for target in violation["targets"] if target not in seen["targets"])
+
+    def check_open_pages(self) -> None:
+        for context in self.contexts:
+            for page in context.pages:
+                self.add(_check_final_state(page))
+
+    def failure_message(self) -> str:
+        lines = ["axe-core found serious or critical accessibility violations (once per page and rule):"]
+        for (url, rule), violation in sorted(self.violations.items()):
+            targets = violation["targets"]
+            shown = "; ".join(targets[:AXE_TARGETS_SHOWN])
+            more = f" and {len(targets) - AXE_TARGETS_SHOWN} more" if len(targets) > AXE_TARGETS_SHOWN else ""
+            lines += [
+                f"- {url}: {rule} ({violation['impact']}): {violation['help']}",
+                f"    {violation['helpUrl']}",
+                f"    on {shown}{more}",
+            ]
+        return "\n".join(lines)
+
+
+AXE_WATCH = pytest.StashKey[AxeWatch]()
+
+
+def _check_final_state(page: Page) -> dict[str, Any] | None:
+    if page.is_closed():
+        return None
+    try:
+        return page.evaluate(AXE_CHECK_NOW)
+    except PlaywrightError:  # caught mid-navigation: check the page it arrives at
+        page.wait_for_load_state()
+        return page.evaluate(AXE_CHECK_NOW)
 
 
 def _failed(item: pytest.Item) -> bool:
