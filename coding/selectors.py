@@ -289,11 +289,13 @@ def code_choices(*, review: Review) -> list[tuple[int, str, str, str]]:
 
 
 def _coded(excerpt: Excerpt) -> Coded:
+    # Only an anchored excerpt's offsets say where it is; the others pair by their quotes.
+    anchored = excerpt.anchor == Excerpt.Anchor.ANCHORED
     return Coded(
         id=excerpt.pk,
         quote=excerpt.quote,
-        start=excerpt.start,
-        end=excerpt.end,
+        start=excerpt.start if anchored else None,
+        end=excerpt.end if anchored else None,
         valence=excerpt.valence_id,
         domains=frozenset(domain.pk for domain in excerpt.domains.all()),
     )

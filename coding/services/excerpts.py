@@ -44,7 +44,7 @@ EXCERPT_OUTSIDE_TEXT = (
 EXCERPT_NOT_YOURS = "That excerpt is not yours to change."
 EXCERPT_UNKNOWN = "Unknown {what}: choose one of this review's."
 SINGLE_CODING_HAS_PAIRS = (
-    "{count} stud{plural} excerpts from two coders that are not reconciled yet; reconcile them before "
+    "{count} stud{plural} two coders and no reconciled set yet; reconcile {them} or take a coder off before "
     "coding with one coder per study."
 )
 
@@ -324,16 +324,23 @@ def final_set_refresh(*, review: Review, is_dual: bool) -> None:
     if is_dual:
         coder_excerpts.update(is_final=False)
         return
+    reconciled = Excerpt.objects.filter(review=review, coder__isnull=True).values("record_id")
+    # Two coders on a study (coding or merely assigned) would both count once each counted directly.
     twice = (
-        coder_excerpts.values("record_id")
+        CodingAssignment.objects.filter(review=review)
+        .values("study__record_id")
         .annotate(coders=Count("coder_id", distinct=True))
         .filter(coders__gt=1)
-        .exclude(record_id__in=Excerpt.objects.filter(review=review, coder__isnull=True).values("record_id"))
+        .exclude(study__record_id__in=reconciled)
     )
     pending = twice.count()
     if pending:
         raise ReviewRuleError(
-            SINGLE_CODING_HAS_PAIRS.format(count=pending, plural="y has" if pending == 1 else "ies have")
+            SINGLE_CODING_HAS_PAIRS.format(
+                count=pending,
+                plural="y has" if pending == 1 else "ies have",
+                them="it" if pending == 1 else "them",
+            )
         )
     reconciled = Excerpt.objects.filter(review=review, coder__isnull=True).values("record_id")
     coder_excerpts.filter(~Q(record_id__in=reconciled)).update(is_final=True)

@@ -221,7 +221,7 @@ def test_switching_to_single_coding_is_refused_while_a_study_has_two_coders_unre
     bobs = code_excerpt(review, study, reviewer, passage=PASSAGE)
     code_excerpt(review, study, second_reviewer, passage=PASSAGE)
 
-    with pytest.raises(ReviewRuleError, match="1 study has excerpts from two coders"):
+    with pytest.raises(ReviewRuleError, match="1 study has two coders and no reconciled set"):
         _single_coding(review, owner)
 
     assert CodingSettings.objects.get(review=review).coders_per_study == 2
@@ -230,11 +230,6 @@ def test_switching_to_single_coding_is_refused_while_a_study_has_two_coders_unre
     assert not AuditEvent.objects.filter(action="coding.settings").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="switching to single coding checks coders' excerpts, not assignments: a second coder assigned "
-    "but not yet coding may code after the switch, and both coders' excerpts then count",
-)
 def test_after_switching_to_single_coding_a_study_never_has_two_coders_final_excerpts(
     review, owner, lead, reviewer, second_reviewer, study
 ):
