@@ -1,9 +1,9 @@
 from django.urls import path
 
-from report import views
+from report.views import overview
 
 app_name = "report"
 
 urlpatterns = [
-    path("r/<slug:slug>/", views.overview, name="overview"),
+    path("r/<slug:slug>/", overview.overview, name="overview"),
 ]
