@@ -1,9 +1,15 @@
 from django.urls import path
 
-from report.views import overview
+from report.views import overview, report
 
 app_name = "report"
 
 urlpatterns = [
     path("r/<slug:slug>/", overview.overview, name="overview"),
+    path("r/<slug:slug>/report/", report.report_page, name="report"),
+    path("r/<slug:slug>/report/prisma.<str:fmt>", report.prisma_download, name="prisma"),
+    path("r/<slug:slug>/report/workbook.xlsx", report.workbook, name="workbook"),
+    path("r/<slug:slug>/report/other-methods/", report.other_methods, name="other_methods"),
+    path("r/<slug:slug>/report/decision-history.csv", report.decision_history, name="decision_history"),
+    path("r/<slug:slug>/download/<str:which>.<str:fmt>", report.records_download, name="records_download"),
 ]

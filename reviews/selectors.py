@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -43,11 +46,20 @@ def user_find(*, username_or_email: str) -> AbstractBaseUser | None:
 
 
 def audit_event_list_for_review(
-    *, review: Review, viewer: AbstractBaseUser | None = None, limit: int = 50
+    *,
+    review: Review,
+    viewer: AbstractBaseUser | None = None,
+    limit: int | None = 50,
+    prefixes: tuple[str, ...] = (),
 ) -> QuerySet[AuditEvent]:
-    """History, newest first. With a blinded ``viewer``, other people's entries that would reveal unsettled
-    work (the actions each stage registers in ``reviews.blinding``) are left out."""
+    """History, newest first (``prefixes``: only actions that start with one of them). With a blinded
+    ``viewer``, other people's entries that would reveal unsettled work (the actions each stage registers in
+    ``reviews.blinding``) are left out."""
     events = AuditEvent.objects.filter(review=review)
+    if prefixes:
+        events = events.filter(
+            functools.reduce(operator.or_, (Q(action__startswith=prefix) for prefix in prefixes))
+        )
     if viewer is not None:
         events = events.exclude(Q(action__in=blinded_actions()) & ~Q(actor=viewer))
     return events.select_related("actor")[:limit]

@@ -115,6 +115,11 @@ def _kind(review):
     return "valence"
 
 
+@sweep_argument("which")
+def _which(review):
+    return "records"
+
+
 @sweep_argument("table_name")
 def _table_name(review):
     return "domains"

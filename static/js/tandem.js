@@ -74,3 +74,16 @@ document.addEventListener("input", function (event) {
   var radio = box.closest("form").querySelector('input[type=radio][name="' + box.dataset.consensusFor + '"][value="consensus"]');
   if (radio) { radio.checked = true; }
 });
+
+// Copy buttons: data-copy names the element whose text goes to the clipboard; the button says it did.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button || !navigator.clipboard) { return; }
+  var source = document.querySelector(button.dataset.copy);
+  if (!source) { return; }
+  navigator.clipboard.writeText(source.innerText.trim()).then(function () {
+    var label = button.textContent;
+    button.textContent = "Copied";
+    window.setTimeout(function () { button.textContent = label; }, 1500);
+  });
+});

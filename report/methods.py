@@ -1,0 +1,133 @@
+"""The methods a paper reports (PRISMA 2020 items 8–9, PRISMA-S), written from the review's data and kept
+current: how records were selected and data collected, and a table of the searches as they were imported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coding.models import CodingSettings, Excerpt, Framework
+from coding.selectors import coding_agreement
+from extraction.models import Extraction, FormField
+from lib.agreement import Agreement
+from report.prisma import PrismaFlow
+from reviews.models import ImportBatch, Review
+from screening.models import RecordStage, Stage
+from screening.selectors import screening_agreement_combined
+
+
+@dataclass
+class Search:
+    database: str
+    searched_on: str
+    search_string: str
+    records: int
+    file: str
+
+
+def searches(*, review: Review) -> list[Search]:
+    """One row per imported search export: the database, when it was searched, the search as entered at
+    import, and the records it gave."""
+    batches = ImportBatch.objects.filter(review=review, status=ImportBatch.Status.DONE).order_by(
+        "created_at", "pk"
+    )
+    return [
+        Search(
+            database=batch.source_name,
+            searched_on=batch.search_date.isoformat() if batch.search_date else "not recorded",
+            search_string=batch.search_string or "not recorded",
+            records=batch.records_count,
+            file=batch.original_filename,
+        )
+        for batch in batches
+    ]
+
+
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def _agreement(result: Agreement, what: str = "") -> str:
+    if not result.pairs:
+        return ""
+    parts = [f"agreement {result.percent}%"]
+    if result.kappa is not None:
+        parts.append(f"Cohen's κ {result.kappa}")
+    return f" ({what + ': ' if what else ''}{', '.join(parts)})"
+
+
+def _people(count: int) -> str:
+    return {1: "One reviewer", 2: "Two reviewers"}.get(count, f"{count} reviewers")
+
+
+def _selection(review: Review, flow: PrismaFlow) -> list[str]:
+    people = _people(review.reviewers_per_record)
+    how = "independently and blind to each other's decisions" if review.reviewers_per_record > 1 else ""
+    title = screening_agreement_combined(review=review, stage=Stage.TITLE_ABSTRACT)
+    full = screening_agreement_combined(review=review, stage=Stage.FULL_TEXT)
+    sentences = [
+        f"{people} {how} screened {_number(flow.screened)} titles and abstracts{_agreement(title)}".replace(
+            "  ", " "
+        )
+        + (f" and {_number(flow.assessed)} full texts{_agreement(full)}" if flow.assessed else "")
+        + ".",
+        "Records were presented to each reviewer in a random order, the same for every reviewer, with no "
+        "ranking by relevance; every record was screened by the number of reviewers set for the review.",
+    ]
+    conflicts = RecordStage.objects.filter(review=review, resolved_by__isnull=False).count()
+    if review.reviewers_per_record > 1:
+        sentences.append(
+            "Disagreements were resolved by the lead author"
+            + (f" ({_number(conflicts)} record{'s' if conflicts != 1 else ''})." if conflicts else ".")
+        )
+    if flow.awaiting_screening or flow.awaiting_full_text:
+        sentences.append(
+            f"At the time of writing {_number(flow.awaiting_screening)} titles and abstracts and "
+            f"{_number(flow.awaiting_full_text)} full texts were still being screened."
+        )
+    return sentences
+
+
+def _extraction(review: Review, flow: PrismaFlow) -> list[str]:
+    extractors = Extraction.objects.filter(review=review).values("reviewer_id").distinct().count()
+    if not extractors:
+        return []
+    fields = FormField.objects.filter(review=review, is_archived=False).count()
+    if extractors > 1:
+        return [
+            f"Two reviewers extracted data independently from the {_number(flow.included_studies)} included "
+            f"{'sources of evidence' if flow.is_scoping else 'studies'} with a form of {fields} fields, and "
+            "the lead author reconciled their extractions field by field; the data as each reviewer extracted "
+            "them are kept beside the reconciled values."
+        ]
+    return [f"One reviewer extracted data with a form of {fields} fields."]
+
+
+def _coding(review: Review) -> list[str]:
+    settings = CodingSettings.objects.filter(review=review).first()
+    if settings is None or not Excerpt.objects.filter(review=review).exists():
+        return []
+    frameworks = list(Framework.objects.filter(review=review))
+    names = " and ".join(
+        f"the {framework.domains.count()} domains of the {framework.name}" for framework in frameworks
+    )
+    if settings.is_dual:
+        _, overall = coding_agreement(review=review)
+        agreement = _agreement(overall.domains, "domain mapping") if overall else ""
+        return [
+            "Quotes were coded inductively into themes and sub-themes, each coded item mapped to "
+            f"{names} and marked as a barrier or facilitator and by perspective, by two coders "
+            f"independently{agreement}; the lead author reconciled their coding unit by unit."
+        ]
+    return [
+        "Quotes were coded inductively into themes and sub-themes, each coded item mapped to "
+        f"{names} and marked as a barrier or facilitator and by perspective, by one coder."
+    ]
+
+
+def methods_text(*, review: Review, flow: PrismaFlow) -> list[str]:
+    """The methods paragraphs: selection of sources, then data collection (extraction and coding)."""
+    paragraphs = [" ".join(_selection(review, flow))]
+    collection = _extraction(review, flow) + _coding(review)
+    if collection:
+        paragraphs.append(" ".join(collection))
+    return paragraphs
