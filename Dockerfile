@@ -4,6 +4,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
     TANDEM_VAR_DIR=/data STATIC_ROOT=/app/staticfiles
 WORKDIR /app
 
+# Cairo and a font for the PRISMA diagram's PNG and PDF downloads (CairoSVG).
+RUN apt-get update && apt-get install -y --no-install-recommends libcairo2 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml requirements.lock README.md ./
 RUN pip install --no-cache-dir -c requirements.lock . && useradd --create-home --uid 1000 tandem \
     && mkdir -p /data && chown tandem /data
