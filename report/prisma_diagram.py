@@ -97,17 +97,22 @@ class Diagram:
     font_size: int = FONT_SIZE
 
 
+NO_BREAK = "\u00a0"
+
+
 def _n(value: int) -> str:
-    return f"(n = {value:,})"
+    # Kept on one line when a box's text is wrapped.
+    return f"(n = {value:,})".replace(" ", NO_BREAK)
 
 
 def _wrap(lines: list[str], width: int) -> list[str]:
     wrapped = []
     for line in lines:
         indent = "  " if line.startswith("  ") else ""
-        wrapped += textwrap.wrap(
-            line.strip(), CHARACTERS[width] - len(indent), subsequent_indent=indent, initial_indent=indent
-        ) or [""]
+        parts = textwrap.wrap(
+            line.strip(), CHARACTERS[width], initial_indent=indent, subsequent_indent=indent + "  "
+        )
+        wrapped += [part.replace(NO_BREAK, " ") for part in parts] or [""]
     return wrapped
 
 
