@@ -68,7 +68,9 @@ def test_the_workbook_carries_every_table(review, owner, lead, client_for):
         "Themes",
         "Study x domain",
     ]
-    flow = {(row[0], row[1]): row[2] for row in workbook["PRISMA flow"].iter_rows(min_row=2, values_only=True)}
+    flow = {
+        (row[0], row[1]): row[2] for row in workbook["PRISMA flow"].iter_rows(min_row=2, values_only=True)
+    }
     assert flow[("Records screened", None)] == 2
     assert flow[("Records identified", "MEDLINE")] == 2
 
