@@ -1,11 +1,12 @@
 from django.urls import path
 
-from report.views import overview, report
+from report.views import overview, refi_qda, report
 
 app_name = "report"
 
 urlpatterns = [
     path("r/<slug:slug>/", overview.overview, name="overview"),
+    path("r/<slug:slug>/coding/export.qdpx", refi_qda.qdpx_download, name="qdpx"),
     path("r/<slug:slug>/report/", report.report_page, name="report"),
     path("r/<slug:slug>/report/prisma.<str:fmt>", report.prisma_download, name="prisma"),
     path("r/<slug:slug>/report/workbook.xlsx", report.workbook, name="workbook"),
