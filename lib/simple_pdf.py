@@ -27,7 +27,12 @@ def _page_lines(text: str) -> list[str]:
 
 
 def _content(text: str) -> bytes:
-    commands = [b"BT", b"/F1 %d Tf" % FONT_SIZE, b"%d TL" % LEADING, b"%d %d Td" % (MARGIN, PAGE_HEIGHT - MARGIN)]
+    commands = [
+        b"BT",
+        b"/F1 %d Tf" % FONT_SIZE,
+        b"%d TL" % LEADING,
+        b"%d %d Td" % (MARGIN, PAGE_HEIGHT - MARGIN),
+    ]
     for line in _page_lines(text):
         commands.append(b"(" + _escape(line) + b") Tj T*")
     commands.append(b"ET")
