@@ -1,6 +1,6 @@
 from django.urls import path
 
-from report.views import overview, refi_qda, report
+from report.views import backup, overview, refi_qda, report
 
 app_name = "report"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("r/<slug:slug>/report/other-methods/", report.other_methods, name="other_methods"),
     path("r/<slug:slug>/report/decision-history.csv", report.decision_history, name="decision_history"),
     path("r/<slug:slug>/download/<str:which>.<str:fmt>", report.records_download, name="records_download"),
+    path("r/<slug:slug>/backup.zip", backup.review_archive, name="backup"),
 ]

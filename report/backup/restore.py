@@ -1,0 +1,307 @@
+"""Reading an archive into a new review: every member checked first, then every row written in one
+transaction with new ids, so that a damaged archive writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.files.storage import Storage
+from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from report.backup.format import (
+    ARCHIVE_NOT_A_ZIP,
+    HASH_BLOCK,
+    USERS,
+    ArchiveError,
+    Manifest,
+    manifest_read,
+    members_verify,
+    table_member,
+)
+from report.backup.rows import ids_allocate, rows_insert
+from report.backup.tables import TABLE_LABELS, TABLES, Column, Table, json_ids_convert, table_columns
+from reviews.errors import ReviewRuleError
+from reviews.models import Review
+from reviews.services.audit import audit_record
+from reviews.services.reviews import REVIEW_SLUG_TAKEN
+
+CHUNK = 2000
+
+RESTORE_NEEDS_SLUG = "Give the new review a short name (letters, digits and hyphens)."
+ARCHIVE_NOT_ONE_REVIEW = "The archive is damaged: tables/reviews.review.jsonl must hold exactly one review."
+LINE_NOT_JSON = "{member}, line {line}: not valid JSON ({problem})."
+LINE_NOT_OBJECT = "{member}, line {line}: a row must be a JSON object."
+LINE_UNKNOWN_COLUMN = "{member}, line {line}: unknown column {name!r}."
+LINE_MISSING_COLUMN = "{member}, line {line}: column {name!r} is missing."
+LINE_BAD_ID = "{member}, line {line}: the row's id must be {line}, not {value!r}."
+LINE_BAD_REFERENCE = (
+    "{member}, line {line}: {column} names row {value!r} of {target}, which the archive does not have."
+)
+LINE_BAD_VALUE = "{member}, line {line}: {column} is not a valid {kind} ({value!r})."
+LINE_BAD_FILE = "{member}, line {line}: {column} names {value!r}, which is not a file of this archive."
+LINE_BAD_USERNAME = "{member}, line {line}: a person needs a username."
+MEMBER_ROW_COUNT = "The archive is damaged: {member} has {rows} rows; the manifest says {expected}."
+ROWS_REFUSED = "{member}, lines {first}-{last}: the database refused these rows ({problem})."
+
+
+@dataclass
+class RestoreResult:
+    review: Review
+    counts: dict[str, int]
+    users_created: list[str]
+    files: int
+
+
+def review_archive_restore(
+    *, source: str | BinaryIO, slug: str, actor: AbstractBaseUser | None = None, archive_name: str = ""
+) -> RestoreResult:
+    """Restore the archive ``source`` (a path or binary file) as a new review named ``slug``.
+
+    Every member is checked against the manifest before anything is written; the rows are then written in
+    one transaction, and the files stored are deleted again if it fails.
+    """
+    slug = slugify(slug)
+    if not slug:
+        raise ReviewRuleError(RESTORE_NEEDS_SLUG)
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, EOFError):
+        raise ArchiveError(ARCHIVE_NOT_A_ZIP) from None
+    with archive:
+        manifest = manifest_read(archive, [USERS, *TABLE_LABELS])
+        if manifest.counts["reviews.review"] != 1:
+            raise ArchiveError(ARCHIVE_NOT_ONE_REVIEW)
+        members_verify(archive, manifest)
+        restore = _Restore(archive=archive, manifest=manifest, slug=slug)
+        try:
+            with transaction.atomic():
+                result = restore.run(actor=actor, archive_name=archive_name)
+        except BaseException:
+            restore.files_forget()
+            raise
+    return result
+
+
+def _rows(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, Any]]:
+    with archive.open(member) as stream:
+        for line, text in enumerate(io.BufferedReader(stream, HASH_BLOCK), start=1):
+            try:
+                yield line, json.loads(text)
+            except ValueError as error:
+                raise ArchiveError(LINE_NOT_JSON.format(member=member, line=line, problem=error)) from None
+
+
+@dataclass
+class _Restore:
+    archive: zipfile.ZipFile
+    manifest: Manifest
+    slug: str
+    new_ids: dict[str, list[int]] = field(default_factory=dict)  # table -> new id of archive row n at [n - 1]
+    user_ids: list[int] = field(default_factory=list)
+    users_created: list[str] = field(default_factory=list)
+    stored_files: list[tuple[Storage, str]] = field(default_factory=list)
+
+    def run(self, *, actor: AbstractBaseUser | None, archive_name: str) -> RestoreResult:
+        if Review.objects.filter(slug=self.slug).exists():
+            raise ReviewRuleError(REVIEW_SLUG_TAKEN.format(slug=self.slug))
+        self._users_restore()
+        for table in TABLES:
+            if table.has_ids:
+                self.new_ids[table.label] = ids_allocate(table.model, self.manifest.counts[table.label])
+        for table in TABLES:
+            self._table_restore(table)
+        review = Review.objects.get(pk=self.new_ids["reviews.review"][0])
+        audit_record(
+            actor=actor,
+            review=review,
+            action="review.restore",
+            target=review,
+            after={
+                "archive": archive_name,
+                "from": self.manifest.review_slug,
+                "people_created": self.users_created,
+            },
+        )
+        return RestoreResult(
+            review=review,
+            counts=dict(self.manifest.counts),
+            users_created=self.users_created,
+            files=len(self.stored_files),
+        )
+
+    def files_forget(self) -> None:
+        for storage, name in self.stored_files:
+            storage.delete(name)
+
+    def convert(self, label: str, number: int) -> int | None:
+        ids = self.new_ids[label]
+        return ids[number - 1] if 0 < number <= len(ids) else None
+
+    # --- People -------------------------------------------------------------------------------------
+
+    def _users_restore(self) -> None:
+        """People are matched by username; one this site does not know is created, unable to log in."""
+        member = table_member(USERS)
+        usernames = []
+        for line, row in _rows(self.archive, member):
+            if not isinstance(row, dict):
+                raise ArchiveError(LINE_NOT_OBJECT.format(member=member, line=line))
+            if row.get("id") != line:
+                raise ArchiveError(LINE_BAD_ID.format(member=member, line=line, value=row.get("id")))
+            if not isinstance(row.get("username"), str) or not row["username"]:
+                raise ArchiveError(LINE_BAD_USERNAME.format(member=member, line=line))
+            usernames.append(row["username"])
+        self._count_check(member, len(usernames), self.manifest.counts[USERS])
+        User = get_user_model()
+        known = dict(
+            User._default_manager.filter(**{f"{User.USERNAME_FIELD}__in": usernames}).values_list(
+                User.USERNAME_FIELD, "pk"
+            )
+        )
+        for username in usernames:
+            if username not in known:
+                user = User(**{User.USERNAME_FIELD: username})
+                user.set_unusable_password()
+                user.save()
+                known[username] = user.pk
+                self.users_created.append(username)
+            self.user_ids.append(known[username])
+
+    # --- Tables -------------------------------------------------------------------------------------
+
+    def _table_restore(self, table: Table) -> None:
+        member = table_member(table.label)
+        columns = table_columns(table)
+        decoders = [(column, self._decoder(table, column, member)) for column in columns]
+        names = {column.name for column in columns if column.kind != "review"}
+        fields = [column.field for column in columns]
+        chunk: list[tuple] = []
+        first, count = 1, 0
+        for line, row in _rows(self.archive, member):
+            count = line
+            if not isinstance(row, dict):
+                raise ArchiveError(LINE_NOT_OBJECT.format(member=member, line=line))
+            unknown = row.keys() - names
+            if unknown:
+                raise ArchiveError(
+                    LINE_UNKNOWN_COLUMN.format(member=member, line=line, name=sorted(unknown)[0])
+                )
+            if table.has_ids and row.get("id") != line:
+                raise ArchiveError(LINE_BAD_ID.format(member=member, line=line, value=row.get("id")))
+            if table.label == "reviews.review":
+                row["slug"] = self.slug
+            json_ids_convert(table.label, row, self.convert)
+            chunk.append(tuple(decode(row, line) for _, decode in decoders))
+            if len(chunk) >= CHUNK:
+                self._insert(table, fields, chunk, member, first, line)
+                chunk, first = [], line + 1
+        self._insert(table, fields, chunk, member, first, count)
+        self._count_check(member, count, self.manifest.counts[table.label])
+
+    def _insert(
+        self, table: Table, fields: list, chunk: list[tuple], member: str, first: int, last: int
+    ) -> None:
+        try:
+            with transaction.atomic():
+                rows_insert(table.model, fields, chunk)
+        except (DatabaseError, connection.Database.Error) as error:
+            problem = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ArchiveError(
+                ROWS_REFUSED.format(member=member, first=first, last=last, problem=problem)
+            ) from None
+
+    def _count_check(self, member: str, rows: int, expected: int) -> None:
+        if rows != expected:
+            raise ArchiveError(MEMBER_ROW_COUNT.format(member=member, rows=rows, expected=expected))
+
+    def _decoder(self, table: Table, column: Column, member: str) -> Callable[[dict, int], Any]:
+        """A function taking (row, line) to the column's value in the new review."""
+        name = column.name
+        if column.kind == "review":
+            review_id = self.new_ids["reviews.review"][0]
+            return lambda row, line: review_id
+        if column.kind == "id":
+            ids = self.new_ids[table.label]
+            return lambda row, line: ids[line - 1]
+        convert = self._value_decoder(table, column, member)
+
+        def decode(row: dict, line: int) -> Any:
+            if name not in row:
+                return _missing(column, member, line)
+            value = row[name]
+            return value if convert is None or value is None else convert(value, line)
+
+        return decode
+
+    def _value_decoder(self, table: Table, column: Column, member: str) -> Callable[[Any, int], Any] | None:
+        if column.kind in ("ref", "user"):
+            ids = self.user_ids if column.kind == "user" else self.new_ids[column.target]
+            target = USERS if column.kind == "user" else column.target
+
+            def reference(value: Any, line: int) -> int:
+                if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= len(ids):
+                    raise ArchiveError(
+                        LINE_BAD_REFERENCE.format(
+                            member=member, line=line, column=column.name, value=value, target=target
+                        )
+                    )
+                return ids[value - 1]
+
+            return reference
+        if column.kind in ("datetime", "date"):
+            parse = dt.datetime.fromisoformat if column.kind == "datetime" else dt.date.fromisoformat
+
+            def moment(value: Any, line: int) -> Any:
+                try:
+                    return parse(value)
+                except (TypeError, ValueError):
+                    raise ArchiveError(
+                        LINE_BAD_VALUE.format(
+                            member=member, line=line, column=column.name, kind=column.kind, value=value
+                        )
+                    ) from None
+
+            return moment
+        if column.kind == "file":
+            return lambda value, line: self._file_restore(table, column, member, value, line)
+        return None
+
+    def _file_restore(self, table: Table, column: Column, member: str, value: Any, line: int) -> str:
+        if value == "":
+            return ""
+        if not isinstance(value, str) or not value.startswith("files/") or value not in self.manifest.members:
+            raise ArchiveError(
+                LINE_BAD_FILE.format(member=member, line=line, column=column.name, value=value)
+            )
+        file_field: models.FileField = column.field
+        # The model's own upload path, under the new review: the same place an upload would take.
+        instance = table.model(review_id=self.new_ids["reviews.review"][0])
+        name = file_field.generate_filename(instance, PurePosixPath(value).name)
+        with self.archive.open(value) as stream:
+            stored = file_field.storage.save(name, File(stream, name=name))
+        self.stored_files.append((file_field.storage, stored))
+        return stored
+
+
+def _missing(column: Column, member: str, line: int) -> Any:
+    """A column an older archive does not have takes the field's default."""
+    model_field = column.field
+    if model_field.has_default():
+        return model_field.get_default()
+    if isinstance(model_field, models.DateField) and (model_field.auto_now or model_field.auto_now_add):
+        return timezone.now()
+    if model_field.null:
+        return None
+    raise ArchiveError(LINE_MISSING_COLUMN.format(member=member, line=line, name=column.name))
