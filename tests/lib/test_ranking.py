@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from lib.ranking import (
+    RANK_SCORES_NEEDS_BOTH,
+    features_dump,
+    features_fit,
+    features_load,
+    rank_scores,
+    record_text,
+)
+
+TOY_CORPUS = [
+    "Exercise therapy for chronic low back pain: a randomised trial",  # relevant
+    "Walking exercise programme reduces back pain in adults",  # relevant
+    "Tax policy and housing prices in European cities",
+    "Supervised exercise versus advice for low back pain",  # relevant
+    "Deep learning for galaxy classification in telescope images",
+    "Housing markets after the financial crisis",
+    "Yoga and stretching exercise for chronic back pain",  # relevant
+    "Crop yields under drought in sub-Saharan Africa",
+]
+
+
+def test_record_text_joins_title_abstract_and_keywords():
+    assert record_text("A title", "An abstract.", ["one", "two"]) == "A title\nAn abstract.\none two"
+    assert record_text("A title", "", []) == "A title"
+
+
+def test_rank_scores_puts_clearly_relevant_texts_first():
+    features = features_fit(TOY_CORPUS)
+    scores = rank_scores(features, [0, 2], [True, False])
+    top_four = set(np.argsort(-scores)[:4].tolist())
+    assert top_four == {0, 1, 3, 6}
+
+
+def test_rank_scores_needs_both_classes():
+    features = features_fit(TOY_CORPUS)
+    with pytest.raises(ValueError, match=RANK_SCORES_NEEDS_BOTH):
+        rank_scores(features, [0, 1], [True, True])
+    with pytest.raises(ValueError, match=RANK_SCORES_NEEDS_BOTH):
+        rank_scores(features, [], [])
+
+
+def test_rank_scores_is_deterministic_for_a_seed():
+    features = features_fit(TOY_CORPUS)
+    first = rank_scores(features, [0, 2, 5], [True, False, False], seed=3)
+    again = rank_scores(features, [0, 2, 5], [True, False, False], seed=3)
+    np.testing.assert_array_equal(first, again)
+
+
+def test_features_survive_dump_and_load():
+    features = features_fit(TOY_CORPUS)
+    loaded = features_load(features_dump(features))
+    assert loaded.vocabulary_size == features.vocabulary_size
+    assert (loaded.matrix != features.matrix).nnz == 0
