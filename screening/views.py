@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -75,7 +75,7 @@ def _panel_context(
     return context
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(Role.REVIEWER)
 def screen_next(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str) -> HttpResponse:
     stage = _stage(stage_slug)
@@ -86,7 +86,7 @@ def screen_next(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str)
     return render(request, "screening/screen.html", _panel_context(request, access, stage, None))
 
 
-@require_http_methods(["GET"])
+@require_safe
 @vary_on_headers("HX-Request")
 @review_member_required(Role.REVIEWER)
 def screen_record(
@@ -233,7 +233,7 @@ def full_text_not_retrievable(request: HtmxHttpRequest, access: ReviewAccess, re
     return redirect(_safe_next(request) or _record_url(access, Stage.FULL_TEXT, record_id))
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 @xframe_options_sameorigin
 # The browser's PDF viewer runs as an embedded object; a policy of object-src 'none' on the PDF
@@ -272,7 +272,7 @@ def _conflict_items(stage: str, record_stages: list[RecordStage]) -> list[dict]:
     ]
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(Role.LEAD)
 def conflicts_start(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     """The menu's way in: title and abstract, unless only the full texts have conflicts."""
@@ -282,7 +282,7 @@ def conflicts_start(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespo
     return redirect("screening:conflicts", slug=access.review.slug, stage_slug=STAGE_SLUGS[stage])
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(Role.LEAD)
 def conflict_list(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str) -> HttpResponse:
     stage = _stage(stage_slug)
@@ -339,7 +339,7 @@ def resolve(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, rec
     return HttpResponse(card + summary)
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def decisions_export(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     """Decisions as CSV: everything for the lead; for anyone else, settled records and their own."""

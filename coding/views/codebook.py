@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from coding import selectors
 from coding.forms import CodeAddForm, CodeForm, CodeTargetForm
@@ -17,7 +17,7 @@ from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
 from reviews.errors import ReviewRuleError
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def codebook(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     review = access.review

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -106,7 +106,7 @@ def _workspace_context(request, access: ReviewAccess, record, **panel) -> dict:
     }
 
 
-@require_http_methods(["GET"])
+@require_safe
 @vary_on_headers("HX-Request", "HX-Target")
 @review_member_required()
 def study(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
@@ -121,7 +121,7 @@ def study(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> Htt
     return render(request, template, _workspace_context(request, access, record))
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def text_progress(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     record = study_or_404(access, record_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from coding import selectors
@@ -36,7 +36,7 @@ def _context(access: ReviewAccess, record, **extra) -> dict:
     }
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(Role.LEAD)
 def reconcile(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     record = study_or_404(access, record_id)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from coding import selectors
 from coding.forms import AssignForm
@@ -19,7 +19,7 @@ from reviews.errors import ReviewRuleError
 from reviews.selectors import membership_list_for_review
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def study_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     review = access.review

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from coding import selectors, synthesis
@@ -53,7 +53,7 @@ def _denominator(request) -> str:
     return value if value in synthesis.DENOMINATORS else "valence"
 
 
-@require_http_methods(["GET"])
+@require_safe
 @vary_on_headers("HX-Request")
 @review_member_required()
 def synthesis_page(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
@@ -101,7 +101,7 @@ def _coders(access: ReviewAccess, request) -> list[str]:
     return [request.user.get_username()] if access.may_decide else []
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def synthesis_export(
     request: HtmxHttpRequest, access: ReviewAccess, table_name: str, fmt: str

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from extraction import selectors, services
@@ -35,7 +35,7 @@ def _builder_context(access: ReviewAccess, **extra) -> dict[str, Any]:
     }
 
 
-@require_http_methods(["GET"])
+@require_safe
 @vary_on_headers("HX-Request")
 @review_member_required(*BUILDER_ROLES)
 def form_builder(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_safe
 
 from extraction import exports
 from lib import spreadsheet
@@ -28,7 +28,7 @@ def _raw_export_reviewer(request, access: ReviewAccess):
     return request.user
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def export(request: HtmxHttpRequest, access: ReviewAccess, fmt: str) -> HttpResponse:
     if fmt not in spreadsheet.FORMATS:

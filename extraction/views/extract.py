@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from extraction import selectors, services
@@ -31,7 +31,7 @@ def study_or_404(access: ReviewAccess, record_id: int):
     return study
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def study_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     review = access.review

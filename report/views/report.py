@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from extraction.selectors import included_studies
 from lib import spreadsheet
@@ -48,14 +48,14 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(*REPORT_ROLES)
 def report_page(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     context = {"access": access, "review": access.review, **selectors.review_report(review=access.review)}
     return render(request, "report/report.html", context)
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(*REPORT_ROLES)
 def prisma_download(request: HtmxHttpRequest, access: ReviewAccess, fmt: str) -> HttpResponse:
     if fmt not in PRISMA_FORMATS:
@@ -74,7 +74,7 @@ def prisma_download(request: HtmxHttpRequest, access: ReviewAccess, fmt: str) ->
     )
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(*REPORT_ROLES)
 def workbook(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     tables = selectors.report_workbook_tables(review=access.review, with_extractions=access.sees_unsettled)
@@ -134,7 +134,7 @@ def _study_lines(records) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def records_download(request: HtmxHttpRequest, access: ReviewAccess, which: str, fmt: str) -> HttpResponse:
     """Every study record, or the included studies, as RIS (for EndNote, Zotero, or Tandem again) or CSV.
@@ -182,7 +182,7 @@ def _history_lines(events) -> Iterator[str]:
         buffer.truncate()
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(*REPORT_ROLES)
 def decision_history(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     """Every screening decision, change, undo, conflict and resolution as it happened, oldest first;

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from reviews import selectors
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
@@ -42,7 +42,7 @@ def _comparison(pair: DuplicatePair) -> list[dict]:
     return rows
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(Role.OWNER, Role.LEAD)
 def duplicate_queue(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     page = Paginator(selectors.duplicate_pair_queue(review=access.review), PAIRS_PER_PAGE).get_page(

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -23,7 +23,7 @@ from reviews.services.imports import (
 from reviews.services.records import import_batch_delete
 
 
-@require_http_methods(["GET"])
+@require_safe
 @vary_on_headers("HX-Request", "HX-Target")
 @review_member_required()
 def import_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
@@ -48,7 +48,7 @@ def import_upload(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespons
     with transaction.atomic():
         for upload in uploads:
             try:
-                import_batch_create(
+                batch = import_batch_create(
                     actor=request.user,
                     review=access.review,
                     uploaded=upload["file"],
@@ -60,11 +60,14 @@ def import_upload(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespons
             except ImportRefused as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, f"{upload['file'].name} is being imported.")
+                # Tagged so that the page takes the message down when the file is in (static/js/tandem.js).
+                messages.success(
+                    request, f"{upload['file'].name} is being imported.", extra_tags=f"import-started batch-{batch.pk}"
+                )
     return redirect("reviews:imports", slug=access.review.slug)
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=batch_id, review=access.review)
@@ -76,7 +79,7 @@ def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: in
         # 286 tells htmx to stop polling; the row it carries shows the result, and the event has the
         # totals above the table fetched again.
         response.status_code = HttpResponseStopPolling.status_code
-        trigger_client_event(response, "import-finished")
+        trigger_client_event(response, "import-finished", {"batch": batch.pk})
     return response
 
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from reviews import selectors
@@ -18,7 +18,7 @@ from reviews.services import records as record_services
 RECORDS_PER_PAGE = 50
 
 
-@require_http_methods(["GET"])
+@require_safe
 @vary_on_headers("HX-Request")
 @review_member_required()
 def record_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:

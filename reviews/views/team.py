@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from reviews import selectors, services
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
@@ -15,7 +15,7 @@ from reviews.models import Membership, Role
 MEMBER_NOT_FOUND = "No account has the username or e-mail “{value}”. Ask an administrator to create it first."
 
 
-@require_http_methods(["GET"])
+@require_safe
 @login_required
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     memberships = selectors.membership_list_for_user(user=request.user)
@@ -57,7 +57,7 @@ def review_settings(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespo
     return render(request, "reviews/review_settings.html", {"access": access, "review": review, "form": form})
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required()
 def member_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     return _render_members(request, access, MemberAddForm())
@@ -120,7 +120,7 @@ def member_remove(request: HtmxHttpRequest, access: ReviewAccess, membership_id:
     return redirect("reviews:members", slug=access.review.slug)
 
 
-@require_http_methods(["GET"])
+@require_safe
 @review_member_required(Role.OWNER, Role.LEAD)
 def audit_log(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     viewer = None if access.sees_unsettled else request.user

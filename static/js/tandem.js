@@ -87,3 +87,10 @@ document.addEventListener("click", function (event) {
     window.setTimeout(function () { button.textContent = label; }, 1500);
   });
 });
+
+// "File X is being imported" comes down once that file is in (its progress row sends import-finished).
+document.body && document.body.addEventListener("import-finished", function (event) {
+  var batch = event.detail && event.detail.batch;
+  if (!batch) { return; }
+  document.querySelectorAll(".message.import-started.batch-" + batch).forEach(function (message) { message.remove(); });
+});

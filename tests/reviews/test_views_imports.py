@@ -74,7 +74,7 @@ def test_the_progress_row_stops_polling_when_the_job_is_done(review_with_records
     body = response.content.decode()
     assert "<html" not in body and f'id="batch-{batch.pk}"' in body and "hx-trigger" not in body
     # The totals above the table refresh on this event.
-    assert json.loads(response["HX-Trigger"]) == {"import-finished": {}}
+    assert json.loads(response["HX-Trigger"]) == {"import-finished": {"batch": batch.pk}}
 
 
 def test_the_totals_alone_come_back_when_a_finished_job_asks_for_them(review_with_records, owner, client_for):
