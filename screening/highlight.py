@@ -6,8 +6,9 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from lib.markup import markup_with_marks
 
 
 def _pattern_for(keyword: str) -> str:
@@ -31,17 +32,17 @@ def _matcher(include: tuple[str, ...], exclude: tuple[str, ...]) -> re.Pattern |
 
 
 def highlight_keywords(text: str, *, include: Sequence[str], exclude: Sequence[str]) -> SafeString:
-    """Escape the text and wrap each keyword match in a mark element, green for include, red for exclude."""
+    """The title or abstract as safe markup (``lib.markup``), each keyword match wrapped in a mark element,
+    green for include, red for exclude. Matches are found on the words without their tags."""
     matcher = _matcher(tuple(include), tuple(exclude))
-    if matcher is None or not text:
-        return escape(text)
-    pieces, last = [], 0
-    for match in matcher.finditer(text):
-        if match.start() == match.end():
-            continue
-        kind = "include" if match.lastgroup == "include" else "exclude"
-        pieces.append(escape(text[last : match.start()]))
-        pieces.append(f'<mark class="kw-{kind}">{escape(match.group(0))}</mark>')
-        last = match.end()
-    pieces.append(escape(text[last:]))
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece of the text is escaped above
+
+    def find(plain: str) -> list[tuple[int, int, str]]:
+        if matcher is None:
+            return []
+        return [
+            (match.start(), match.end(), "kw-include" if match.lastgroup == "include" else "kw-exclude")
+            for match in matcher.finditer(plain)
+            if match.start() != match.end()
+        ]
+
+    return mark_safe(markup_with_marks(text or "", find))  # noqa: S308 - lib.markup escapes every piece of text

@@ -62,7 +62,9 @@ def import_upload(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespons
             else:
                 # Tagged so that the page takes the message down when the file is in (static/js/tandem.js).
                 messages.success(
-                    request, f"{upload['file'].name} is being imported.", extra_tags=f"import-started batch-{batch.pk}"
+                    request,
+                    f"{upload['file'].name} is being imported.",
+                    extra_tags=f"import-started batch-{batch.pk}",
                 )
     return redirect("reviews:imports", slug=access.review.slug)
 
