@@ -6,6 +6,7 @@ app_name = "report"
 
 urlpatterns = [
     path("r/<slug:slug>/", overview.overview, name="overview"),
+    path("r/<slug:slug>/ranking/", overview.ranking_settings, name="ranking_settings"),
     path("r/<slug:slug>/coding/export.qdpx", refi_qda.qdpx_download, name="qdpx"),
     path("r/<slug:slug>/report/", report.report_page, name="report"),
     path("r/<slug:slug>/report/prisma.<str:fmt>", report.prisma_download, name="prisma"),

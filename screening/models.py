@@ -125,3 +125,65 @@ class FullText(models.Model):
 
     def __str__(self) -> str:
         return self.original_filename or ("not retrievable" if self.is_not_retrievable else "no file")
+
+
+# --- Relevance ranking ---------------------------------------------------------------------------------
+
+
+class RankingSettings(models.Model):
+    """Whether title/abstract queues are ordered by relevance, and the recall the stopping aid aims at."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="ranking_settings")
+    is_enabled = models.BooleanField(default=False)
+    recall_target = models.FloatField(default=0.95)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"ranking {'on' if self.is_enabled else 'off'} for {self.review}"
+
+
+def _features_upload_path(features: RankingFeatures, filename: str) -> str:
+    import uuid
+
+    return f"ranking/{features.review_id}/{uuid.uuid4().hex}.npz"
+
+
+class RankingFeatures(models.Model):
+    """The review's records as the ranking model reads them, computed once per import and kept in a file
+    every web and worker process shares (the records' ids in the same order inside)."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=_features_upload_path, max_length=300, blank=True)
+    records = models.PositiveIntegerField(default=0)
+    is_stale = models.BooleanField(default=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ranking features of {self.review} ({self.records} records)"
+
+
+class ReviewerRanking(models.Model):
+    """One reviewer's title/abstract queue as their own model orders it: the top of it, best first.
+
+    The model learns from this reviewer's decisions and from settled records only, never from another
+    reviewer's pending votes, so nothing in the order can tell them how a colleague voted.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    record_ids = models.JSONField(default=list, blank=True)
+    own_relevant = models.PositiveIntegerField(default=0)
+    own_irrelevant = models.PositiveIntegerField(default=0)
+    settled = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "reviewer"], name="reviewer_ranking_once")]
+
+    def __str__(self) -> str:
+        return f"ranking of {self.reviewer_id} in {self.review_id}"

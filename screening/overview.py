@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from reviews.access import ReviewAccess
 from screening import selectors
-from screening.models import STAGE_SLUGS, Stage
+from screening.models import STAGE_SLUGS, RankingSettings, Stage
+from screening.stopping import screening_stopping
 
 SEGMENTS = (
     ("unsettled", "not yet settled", "seg-open"),
@@ -85,5 +86,12 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
         }
         if access.is_reviewer:
             stage_view["mine"] = selectors.screening_progress_count(review=review, reviewer=user, stage=stage)
+        if stage == Stage.TITLE_ABSTRACT:
+            stage_view["ranking"] = RankingSettings.objects.filter(review=review).first()
+            # The aid goes with ranking: with the random order the remaining records are what the test
+            # assumes anyway, and a review that does not rank does not pay for the figures.
+            is_ranked = stage_view["ranking"] is not None and stage_view["ranking"].is_enabled
+            if is_ranked and counts.get("records") and (full or access.is_reviewer):
+                stage_view["stopping"] = screening_stopping(review=review, reviewer=None if full else user)
         stages.append(stage_view)
     return stages

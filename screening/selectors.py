@@ -12,7 +12,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from lib.agreement import Agreement, JudgementTable, table_agreement
 from reviews.models import Record, Review
-from screening.models import STAGE_SLUGS, Decision, FullText, RecordStage, Stage
+from screening.models import (
+    STAGE_SLUGS,
+    Decision,
+    FullText,
+    RankingSettings,
+    RecordStage,
+    ReviewerRanking,
+    Stage,
+)
 from screening.rules import ADVANCE
 
 
@@ -41,7 +49,44 @@ def screening_next(
     queue = screening_queue(review=review, reviewer=reviewer, stage=stage)
     if after is not None:
         queue = queue.exclude(record_id=after)
+    if stage == Stage.TITLE_ABSTRACT:
+        ranked = _ranked_next(review, reviewer, queue)
+        if ranked is not None:
+            return ranked
     return queue.select_related("record").first()
+
+
+RANKED_CHUNK = 200
+
+
+def _ranked_next(
+    review: Review, reviewer: AbstractBaseUser, queue: QuerySet[RecordStage]
+) -> RecordStage | None:
+    """The best record of the reviewer's ranked order still in their queue; None when they have no ranked
+    order (ranking off, or not yet both an include and an exclude) or have worked through it."""
+    order = (
+        ReviewerRanking.objects.filter(review=review, reviewer=reviewer)
+        .values_list("record_ids", flat=True)
+        .first()
+    )
+    for start in range(0, len(order or []), RANKED_CHUNK):
+        chunk = order[start : start + RANKED_CHUNK]
+        waiting = {row.record_id: row for row in queue.filter(record_id__in=chunk).select_related("record")}
+        for record_id in chunk:
+            if record_id in waiting:
+                return waiting[record_id]
+    return None
+
+
+def screening_order(*, review: Review, reviewer: AbstractBaseUser) -> dict:
+    """Which order the reviewer's title/abstract queue is in, said plainly on the screening page."""
+    settings = RankingSettings.objects.filter(review=review).first()
+    if settings is None or not settings.is_enabled:
+        return {"mode": "random", "ranking_on": False}
+    ranked = ReviewerRanking.objects.filter(review=review, reviewer=reviewer).first()
+    if ranked is None:
+        return {"mode": "random", "ranking_on": True}
+    return {"mode": "ranked", "ranking_on": True, "ranking": ranked}
 
 
 PROGRESS_SECONDS = 30

@@ -57,6 +57,9 @@ def _panel_context(
         "stage_label": Stage(stage).label,
         "record_stage": record_stage,
         "progress": selectors.screening_progress(review=review, reviewer=request.user, stage=stage),
+        "order": selectors.screening_order(review=review, reviewer=request.user)
+        if stage == Stage.TITLE_ABSTRACT
+        else None,
         "form_error": "",
         **extra,
     }

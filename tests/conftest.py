@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.celery_worker import celery_on_redis  # noqa: F401  (a fixture: a real worker on Redis)
 from tests.factories import TEST_PASSWORD, UserFactory, review_with_team
 
 

@@ -12,6 +12,7 @@ from reviews.services.audit import audit_record
 from screening.models import Choice, Decision, RecordStage, Stage
 from screening.rules import stage_outcome
 from screening.services.queues import screening_stage_open
+from screening.services.ranking import ranking_request
 
 DECISION_SETTLED = "This record is already settled at this stage, so decisions on it can no longer change."
 DECISION_UNKNOWN_CHOICE = "“{choice}” is not a screening decision; choose include, maybe or exclude."
@@ -107,6 +108,8 @@ def screening_decision_record(
             after={**_snapshot(decision), "record": record.pk, "stage": stage},
         )
     stage_settle_if_complete(review, record_stage)
+    if stage == Stage.TITLE_ABSTRACT:
+        ranking_request(review=review, reviewer=reviewer)
     return decision
 
 
@@ -172,6 +175,8 @@ def screening_decision_undo(
     # A conflict loses one side and waits for a decision again.
     record_stage.status = RecordStage.Status.OPEN
     record_stage.save(update_fields=["decision_count", "status"])
+    if stage == Stage.TITLE_ABSTRACT:
+        ranking_request(review=review, reviewer=reviewer)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from reviews.models import Record, Review
 from reviews.services.bulk import bulk_insert
-from screening.models import RecordStage, Stage
+from screening.models import RankingFeatures, RecordStage, Stage
 from screening.rules import order_key
 
 
@@ -31,6 +31,8 @@ def screening_records_enter(*, review: Review, record_ids: list[int]) -> None:
     ]
     bulk_insert(RecordStage, rows)
     progress_forget_on_commit([review.pk], [Stage.TITLE_ABSTRACT])
+    # The ranking model reads every record: the new ones are read before its next retraining.
+    RankingFeatures.objects.filter(review=review, is_stale=False).update(is_stale=True)
 
 
 def screening_records_sync(*, review_id: int, record_ids: Iterable[int]) -> None:
