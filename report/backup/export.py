@@ -133,8 +133,7 @@ def _user_rows(usernames: list[str]) -> Iterator[dict]:
         yield {"id": number, "username": username}
 
 
-def _line(row: dict) -> str:
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+_line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _lines_write(writer: _Writer, member: str, rows: Iterator[dict]) -> int:

@@ -4,6 +4,7 @@ transaction with new ids, so that a damaged archive writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import zipfile
@@ -184,31 +185,53 @@ class _Restore:
     def _table_restore(self, table: Table) -> None:
         member = table_member(table.label)
         columns = table_columns(table)
-        decoders = [(column, self._decoder(table, column, member)) for column in columns]
-        names = {column.name for column in columns if column.kind != "review"}
+        plan = [(column.name, self._value_decoder(table, column, member)) for column in columns]
         fields = [column.field for column in columns]
-        chunk: list[tuple] = []
+        chunk: list[list] = []
         first, count = 1, 0
         for line, row in _rows(self.archive, member):
             count = line
-            if not isinstance(row, dict):
-                raise ArchiveError(LINE_NOT_OBJECT.format(member=member, line=line))
-            unknown = row.keys() - names
-            if unknown:
-                raise ArchiveError(
-                    LINE_UNKNOWN_COLUMN.format(member=member, line=line, name=sorted(unknown)[0])
-                )
-            if table.has_ids and row.get("id") != line:
-                raise ArchiveError(LINE_BAD_ID.format(member=member, line=line, value=row.get("id")))
-            if table.label == "reviews.review":
-                row["slug"] = self.slug
-            json_ids_convert(table.label, row, self.convert)
-            chunk.append(tuple(decode(row, line) for _, decode in decoders))
+            defaults = self._row_prepare(table, columns, member, row, line)
+            values = [
+                value if convert is None or value is None else convert(value, line)
+                for value, convert in ((row[name], convert) for name, convert in plan)
+            ]
+            for index, value in defaults.items():
+                values[index] = value
+            chunk.append(values)
             if len(chunk) >= CHUNK:
                 self._insert(table, fields, chunk, member, first, line)
                 chunk, first = [], line + 1
         self._insert(table, fields, chunk, member, first, count)
         self._count_check(member, count, self.manifest.counts[table.label])
+
+    def _row_prepare(
+        self, table: Table, columns: tuple[Column, ...], member: str, row: Any, line: int
+    ) -> dict[int, Any]:
+        """Check a row and put in its new id and review and its remapped JSON ids; return the defaults of the
+        columns it lacks, by position."""
+        if not isinstance(row, dict):
+            raise ArchiveError(LINE_NOT_OBJECT.format(member=member, line=line))
+        names = _archive_names(columns)
+        if len(row) != len(names) or row.keys() != names:
+            unknown = sorted(row.keys() - names)
+            if unknown:
+                raise ArchiveError(LINE_UNKNOWN_COLUMN.format(member=member, line=line, name=unknown[0]))
+        if table.has_ids:
+            if row.get("id") != line:
+                raise ArchiveError(LINE_BAD_ID.format(member=member, line=line, value=row.get("id")))
+            row["id"] = self.new_ids[table.label][line - 1]
+        if table.label == "reviews.review":
+            row["slug"] = self.slug
+        json_ids_convert(table.label, row, self.convert)
+        defaults = {}
+        for index, column in enumerate(columns):
+            if column.kind == "review":
+                row[column.name] = self.new_ids["reviews.review"][0]
+            elif column.name not in row:
+                row[column.name] = None
+                defaults[index] = _missing(column, member, line)
+        return defaults
 
     def _insert(
         self, table: Table, fields: list, chunk: list[tuple], member: str, first: int, last: int
@@ -226,26 +249,8 @@ class _Restore:
         if rows != expected:
             raise ArchiveError(MEMBER_ROW_COUNT.format(member=member, rows=rows, expected=expected))
 
-    def _decoder(self, table: Table, column: Column, member: str) -> Callable[[dict, int], Any]:
-        """A function taking (row, line) to the column's value in the new review."""
-        name = column.name
-        if column.kind == "review":
-            review_id = self.new_ids["reviews.review"][0]
-            return lambda row, line: review_id
-        if column.kind == "id":
-            ids = self.new_ids[table.label]
-            return lambda row, line: ids[line - 1]
-        convert = self._value_decoder(table, column, member)
-
-        def decode(row: dict, line: int) -> Any:
-            if name not in row:
-                return _missing(column, member, line)
-            value = row[name]
-            return value if convert is None or value is None else convert(value, line)
-
-        return decode
-
     def _value_decoder(self, table: Table, column: Column, member: str) -> Callable[[Any, int], Any] | None:
+        """A function taking (value, line) to the column's value in the new review; None to take it as it is."""
         if column.kind in ("ref", "user"):
             ids = self.user_ids if column.kind == "user" else self.new_ids[column.target]
             target = USERS if column.kind == "user" else column.target
@@ -293,6 +298,11 @@ class _Restore:
             stored = file_field.storage.save(name, File(stream, name=name))
         self.stored_files.append((file_field.storage, stored))
         return stored
+
+
+@functools.cache
+def _archive_names(columns: tuple[Column, ...]) -> frozenset[str]:
+    return frozenset(column.name for column in columns if column.kind != "review")
 
 
 def _missing(column: Column, member: str, line: int) -> Any:

@@ -56,8 +56,11 @@ def rows_insert(model: type[models.Model], fields: Sequence[models.Field], rows:
         cursor.executemany(statement, prepared)
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _encode(value)
 
 
 def _copy(model: type[models.Model], fields: Sequence[models.Field], rows: list[tuple]) -> None:

@@ -29,6 +29,7 @@ from reviews.services.duplicates import merge_undo, records_merge
 from reviews.services.records import record_remove
 from screening.models import FullText, RecordStage, Stage
 from screening.services import full_text_mark_not_retrievable, screening_conflict_resolve
+from screening.services.ranking import ranking_settings_update
 from tests.coding.helpers import code_excerpt, coded_studies, text_read
 from tests.extraction.helpers import extract, starter_form
 from tests.screening.helpers import decide, records_to_screen
@@ -46,7 +47,7 @@ def _media(settings, tmp_path):
 def _build(review, owner, lead, reviewer, second_reviewer) -> None:
     """Every stage once: imports with an automatic merge, a possible duplicate and a merge undone, a record
     removed, screening with a conflict the lead resolved, a PDF read into text, a record not retrievable, the
-    report's other methods, an extraction reconciled, and a dual-coded study reconciled."""
+    report's other methods, an extraction reconciled, a dual-coded study reconciled, and the ranking turned on."""
     team = [reviewer, second_reviewer]
     studies = coded_studies(review, owner, team, count=3)
     spare = [
@@ -114,6 +115,7 @@ def _build(review, owner, lead, reviewer, second_reviewer) -> None:
     coding_unit_reconcile(
         review=review, record=studies[0], lead=lead, excerpt_ids=[bob.pk, carol.pk], action="merge"
     )
+    ranking_settings_update(review=review, actor=owner, is_enabled=True, recall_target=0.9)
 
 
 @pytest.fixture

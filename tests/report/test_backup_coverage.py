@@ -7,7 +7,7 @@ from django.apps import apps
 from django.db import models
 from django.test.utils import isolate_apps
 
-from report.backup.tables import TABLES, table_columns
+from report.backup.tables import NOT_ARCHIVED, TABLES, table_columns
 from reviews.models import Record, Review
 
 
@@ -30,12 +30,22 @@ def _belonging_to_a_review(candidates: list[type[models.Model]]) -> set[type[mod
 
 def _uncovered(candidates: list[type[models.Model]]) -> set[str]:
     archived = {table.model for table in TABLES}
-    return {model._meta.label for model in _belonging_to_a_review(candidates) - archived}
+    belonging = _belonging_to_a_review(candidates) - archived
+    return {model._meta.label for model in belonging if model._meta.label_lower not in NOT_ARCHIVED}
 
 
 def test_every_model_of_a_review_is_archived():
     uncovered = _uncovered(apps.get_models(include_auto_created=True))
-    assert uncovered == set(), f"add these to TABLES in report/backup/tables.py: {sorted(uncovered)}"
+    assert uncovered == set(), (
+        f"add these to TABLES in report/backup/tables.py (or, if they are caches rebuilt from the archived "
+        f"rows, to NOT_ARCHIVED with the reason): {sorted(uncovered)}"
+    )
+
+
+def test_what_is_not_archived_is_a_model_and_says_why():
+    labels = {model._meta.label_lower for model in apps.get_models(include_auto_created=True)}
+    for label, reason in NOT_ARCHIVED.items():
+        assert label in labels and reason, label
 
 
 def test_every_column_of_every_archived_table_can_be_carried():
@@ -69,5 +79,6 @@ def test_a_new_model_pointing_at_a_record_is_caught():
         class Meta:
             app_label = "report"
 
-    uncovered = _uncovered([*apps.get_models(include_auto_created=True), ReadingNote, NoteReply])
+    known = apps.get_models(include_auto_created=True)
+    uncovered = _uncovered([*known, ReadingNote, NoteReply]) - _uncovered(known)
     assert uncovered == {"report.ReadingNote", "report.NoteReply"}
