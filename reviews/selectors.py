@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from reviews.blinding import blinded_actions
+from reviews.history import history_label, history_record_id
 from reviews.models import (
     AuditEvent,
     DuplicatePair,
@@ -63,6 +64,56 @@ def audit_event_list_for_review(
     if viewer is not None:
         events = events.exclude(Q(action__in=blinded_actions()) & ~Q(actor=viewer))
     return events.select_related("actor")[:limit]
+
+
+HISTORY_AREAS = {
+    "": ("Everything", ()),
+    "imports": ("Imports and records", ("import.", "records.", "record.", "merge", "duplicates.")),
+    "title_abstract": ("Screening: titles and abstracts", ("screening.",)),
+    "full_text": ("Screening: full texts", ("screening.", "fulltext.")),
+    "extraction": ("Extraction", ("extraction.",)),
+    "coding": ("Coding", ("coding.",)),
+    "team": ("Team and settings", ("review.", "membership.", "admin.", "report.")),
+}
+
+
+def history_page(
+    *,
+    review: Review,
+    viewer: AbstractBaseUser | None,
+    person: str = "",
+    area: str = "",
+    record_id: int | None = None,
+    limit: int = 200,
+) -> list[AuditEvent]:
+    """The History page's entries, filtered by person, area and record, each with ``record`` set to the
+    record it is about (title and all) when it is about one."""
+    events = audit_event_list_for_review(
+        review=review, viewer=viewer, limit=None, prefixes=HISTORY_AREAS.get(area, HISTORY_AREAS[""])[1]
+    )
+    if area in ("title_abstract", "full_text"):
+        events = events.filter(
+            Q(action__startswith="fulltext.") | Q(after__stage=area) | Q(before__stage=area)
+        )
+    if person:
+        events = events.filter(actor_username=person)
+    if record_id is not None:
+        events = events.filter(
+            Q(after__record=record_id)
+            | Q(before__record=record_id)
+            | Q(object_type="reviews.record", object_id=str(record_id))
+        )
+    page = list(events[:limit])
+    ids = {history_record_id(event) for event in page} - {None}
+    records = (
+        Record.objects.filter(review=review, pk__in=ids)
+        .only("pk", "title", "merged_into_id", "is_removed")
+        .in_bulk()
+    )
+    for event in page:
+        event.record = records.get(history_record_id(event))
+        event.label = history_label(event.action)
+    return page
 
 
 def review_stage_counts(*, review: Review) -> list[dict]:

@@ -3,6 +3,18 @@ from django.apps import AppConfig
 # History entries that say how someone decided on a record that may still be open.
 BLINDED_ACTIONS = ("screening.decide", "screening.change", "screening.undo", "screening.conflict")
 
+HISTORY_LABELS = {
+    "screening.decide": "screened a record",
+    "screening.change": "changed their screening decision",
+    "screening.undo": "undid their screening decision",
+    "screening.settle": "a record was settled",
+    "screening.conflict": "the reviewers disagreed on a record",
+    "screening.resolve": "resolved a conflict",
+    "screening.ranking": "changed relevance ranking",
+    "fulltext.upload": "uploaded a full text",
+    "fulltext.not_retrievable": "marked a full text not retrievable",
+}
+
 
 class ScreeningConfig(AppConfig):
     name = "screening"
@@ -10,6 +22,7 @@ class ScreeningConfig(AppConfig):
 
     def ready(self) -> None:
         from reviews.blinding import blinded_actions_register
+        from reviews.history import history_labels_register
         from reviews.services.lifecycle import RecordsListener, lifecycle_connect
         from screening.models import RecordStage
         from screening.selectors import screening_records_started
@@ -25,3 +38,4 @@ class ScreeningConfig(AppConfig):
             )
         )
         blinded_actions_register(*BLINDED_ACTIONS)
+        history_labels_register(HISTORY_LABELS)

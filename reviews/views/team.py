@@ -124,10 +124,22 @@ def member_remove(request: HtmxHttpRequest, access: ReviewAccess, membership_id:
 @review_member_required(Role.OWNER, Role.LEAD)
 def audit_log(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     viewer = None if access.sees_unsettled else request.user
-    events = selectors.audit_event_list_for_review(review=access.review, viewer=viewer, limit=200)
-    return render(
-        request, "reviews/audit_log.html", {"access": access, "review": access.review, "events": events}
-    )
+    record = request.GET.get("record", "").strip()
+    filters = {
+        "person": request.GET.get("person", "").strip(),
+        "area": request.GET.get("area", "") if request.GET.get("area", "") in selectors.HISTORY_AREAS else "",
+        "record_id": int(record) if record.isdigit() else None,
+    }
+    events = selectors.history_page(review=access.review, viewer=viewer, **filters)
+    context = {
+        "access": access,
+        "review": access.review,
+        "events": events,
+        "filters": filters,
+        "areas": [(key, label) for key, (label, _) in selectors.HISTORY_AREAS.items()],
+        "people": selectors.membership_list_for_review(review=access.review),
+    }
+    return render(request, "reviews/audit_log.html", context)
 
 
 def _render_members(request, access: ReviewAccess, form: MemberAddForm, status: int = 200) -> HttpResponse:

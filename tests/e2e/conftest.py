@@ -4,6 +4,8 @@
   more isolated contexts with ``new_page()`` (two reviewers side by side, each with their own cookies).
 * No browser is ever downloaded: the tests use ``/usr/bin/chromium`` and skip when it is missing.
 * A failing test leaves a full-page screenshot and the page's HTML in ``var/e2e-artifacts/``.
+* Every page a test visits is checked with axe-core (see ``AxeWatch``), and anything the Content Security
+  Policy refuses (an inline style, say) fails the test too: the page silently lost it.
 * ``live_server`` makes the tests transactional: data made in the test is committed, so the server's
   thread sees it, and the database is flushed afterwards.
 
@@ -80,7 +82,7 @@ def pytest_runtest_call(item: pytest.Item):
     watch = item.stash.get(AXE_WATCH, None)
     if watch is not None:
         watch.check_open_pages()
-        if watch.violations:
+        if watch.failed:
             pytest.fail(watch.failure_message(), pytrace=False)
     return result
 
@@ -182,12 +184,28 @@ class AxeWatch:
     def __init__(self) -> None:
         self.contexts: list[BrowserContext] = []
         self.violations: dict[tuple[str, str], dict[str, Any]] = {}
+        # What the Content Security Policy refused (an inline style or script, say): the page lost it.
+        self.refused: set[tuple[str, str]] = set()
 
     def attach(self, context: BrowserContext) -> None:
         context.expose_binding("__tandemAxeReport", lambda source, result: self.add(result))
         context.add_init_script(path=AXE_JS)
         context.add_init_script(path=AXE_CHECK_JS)
+        context.on("page", self._watch_console)
         self.contexts.append(context)
+
+    def _watch_console(self, page: Page) -> None:
+        def seen(message) -> None:
+            if message.type == "error" and "Content Security Policy" in message.text:
+                where = message.location or {}
+                source = f" (from {where.get('url', '?')}:{where.get('lineNumber', '?')})"
+                self.refused.add((page.url, message.text[:160] + source))
+
+        page.on("console", seen)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.violations or self.refused)
 
     def add(self, result: dict[str, Any] | None) -> None:
         for violation in (result or {}).get("violations", []):
@@ -200,7 +218,13 @@ class AxeWatch:
                 self.add(_check_final_state(page))
 
     def failure_message(self) -> str:
-        lines = ["axe-core found serious or critical accessibility violations (once per page and rule):"]
+        lines = []
+        if self.refused:
+            lines.append("The Content Security Policy refused something a page needed:")
+            lines += [f"- {url}: {text}" for url, text in sorted(self.refused)]
+        if not self.violations:
+            return "\n".join(lines)
+        lines.append("axe-core found serious or critical accessibility violations (once per page and rule):")
         for (url, rule), violation in sorted(self.violations.items()):
             targets = violation["targets"]
             shown = "; ".join(targets[:AXE_TARGETS_SHOWN])

@@ -88,12 +88,14 @@ def _history(page: Page) -> list[dict[str, str]]:
     """The history table's rows as the person reads them, newest first."""
     expect(page.get_by_role("heading", name="History", level=1)).to_be_visible()
     return page.locator("table tbody tr").evaluate_all(
-        """rows => rows.filter(row => row.cells.length === 4).map(row => ({
+        """rows => rows.filter(row => row.cells.length === 5).map(row => ({
             when: row.cells[0].innerText.trim(),
             datetime: row.cells[0].querySelector('time').getAttribute('datetime'),
             who: row.cells[1].innerText.trim(),
-            what: row.cells[2].innerText.trim(),
-            details: row.cells[3].innerText.trim(),
+            what: row.cells[2].querySelector('code').innerText.trim(),
+            label: row.cells[2].firstChild.textContent.trim(),
+            record: row.cells[3].innerText.trim(),
+            details: row.cells[4].innerText.trim(),
         }))"""
     )
 
@@ -290,16 +292,16 @@ def test_the_owner_sets_up_screening_and_the_history_shows_each_person_what_they
     settle = AuditEvent.objects.get(review=review, action="screening.settle")
     assert settle.actor is None and settle.after["status"] == "included"
 
-    # Both now see the outcome (by "system"). Each still sees only their own decision: the history
+    # Both now see the outcome (by Tandem itself). Each still sees only their own decision: the history
     # hides other people's decisions on every record, settled or not (reviews.blinding).
     _nav(carol_page, "History").click()
     assert _screening_rows(_history(carol_page)) == [
-        ("system", "screening.settle"),
+        ("Tandem", "screening.settle"),
         ("carol", "screening.decide"),
     ]
     bob_page.reload()
     assert _screening_rows(_history(bob_page)) == [
-        ("system", "screening.settle"),
+        ("Tandem", "screening.settle"),
         ("bob", "screening.decide"),
     ]
 
@@ -309,7 +311,7 @@ def test_the_owner_sets_up_screening_and_the_history_shows_each_person_what_they
     _nav(page, "History").click()
     alice_rows = _history(page)
     assert _screening_rows(alice_rows) == [
-        ("system", "screening.settle"),
+        ("Tandem", "screening.settle"),
         ("carol", "screening.decide"),
         ("bob", "screening.decide"),
     ]
