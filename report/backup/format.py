@@ -20,7 +20,9 @@ ARCHIVE_BAD_MANIFEST = "manifest.json is damaged: {problem}."
 ARCHIVE_FOREIGN = "This zip is not a Tandem review archive (its manifest names the format {name!r})."
 ARCHIVE_VERSION = "This archive is version {version!r}; this Tandem reads version {supported}."
 ARCHIVE_MEMBER_MISSING = "The archive is incomplete: {member} is missing."
-ARCHIVE_MEMBER_DAMAGED = "The archive is damaged: {member} does not match its SHA-256 in the manifest."
+ARCHIVE_MEMBER_DAMAGED = (
+    "The archive is damaged: {member} does not match its SHA-256 and size in the manifest."
+)
 ARCHIVE_MEMBER_UNREADABLE = "The archive is damaged: {member} cannot be read ({problem})."
 
 
@@ -57,6 +59,30 @@ class Manifest:
 
 def manifest_read(archive: zipfile.ZipFile, labels: list[str]) -> Manifest:
     """The manifest, checked: our format and version, a count and member for every table, every member there."""
+    document = _document_read(archive)
+    counts, members, review = document.get("counts"), document.get("members"), document.get("review")
+    if not isinstance(counts, dict) or not isinstance(members, dict) or not isinstance(review, dict):
+        raise ArchiveError(ARCHIVE_BAD_MANIFEST.format(problem="counts, members or review missing"))
+    _members_check(archive, members)
+    for label in labels:
+        member = table_member(label)
+        if member not in members:
+            raise ArchiveError(ARCHIVE_MEMBER_MISSING.format(member=member))
+        if not isinstance(counts.get(label), int) or counts[label] < 0:
+            raise ArchiveError(ARCHIVE_BAD_MANIFEST.format(problem=f"no row count for {member}"))
+        # A row takes a line of at least three bytes: a larger count is not to be believed (ids are taken
+        # for the counted rows before they are read).
+        if counts[label] * 3 > members[member]["bytes"]:
+            raise ArchiveError(ARCHIVE_BAD_MANIFEST.format(problem=f"more rows counted than {member} holds"))
+    return Manifest(
+        review_slug=str(review.get("slug", "")),
+        review_title=str(review.get("title", "")),
+        counts=counts,
+        members=members,
+    )
+
+
+def _document_read(archive: zipfile.ZipFile) -> dict:
     try:
         raw = archive.read(MANIFEST)
     except KeyError:
@@ -70,38 +96,31 @@ def manifest_read(archive: zipfile.ZipFile, labels: list[str]) -> Manifest:
         raise ArchiveError(ARCHIVE_FOREIGN.format(name=name))
     if document.get("version") != FORMAT_VERSION:
         raise ArchiveError(ARCHIVE_VERSION.format(version=document.get("version"), supported=FORMAT_VERSION))
-    counts, members, review = document.get("counts"), document.get("members"), document.get("review")
-    if not isinstance(counts, dict) or not isinstance(members, dict) or not isinstance(review, dict):
-        raise ArchiveError(ARCHIVE_BAD_MANIFEST.format(problem="counts, members or review missing"))
-    for label in labels:
-        member = table_member(label)
-        if member not in members:
-            raise ArchiveError(ARCHIVE_MEMBER_MISSING.format(member=member))
-        if not isinstance(counts.get(label), int) or counts[label] < 0:
-            raise ArchiveError(ARCHIVE_BAD_MANIFEST.format(problem=f"no row count for {member}"))
+    return document
+
+
+def _members_check(archive: zipfile.ZipFile, members: dict) -> None:
     present = set(archive.namelist())
     for member, entry in members.items():
         if member not in present:
             raise ArchiveError(ARCHIVE_MEMBER_MISSING.format(member=member))
         if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
             raise ArchiveError(ARCHIVE_BAD_MANIFEST.format(problem=f"no SHA-256 for {member}"))
-    return Manifest(
-        review_slug=str(review.get("slug", "")),
-        review_title=str(review.get("title", "")),
-        counts=counts,
-        members=members,
-    )
+        if not isinstance(entry.get("bytes"), int):
+            raise ArchiveError(ARCHIVE_BAD_MANIFEST.format(problem=f"no size for {member}"))
 
 
 def members_verify(archive: zipfile.ZipFile, manifest: Manifest) -> None:
-    """Read every member once and compare its SHA-256 with the manifest's, before anything is written."""
+    """Read every member once and compare its SHA-256 and size with the manifest's, before anything is
+    written."""
     for member, entry in manifest.members.items():
-        digest = hashlib.sha256()
+        digest, size = hashlib.sha256(), 0
         try:
             with archive.open(member) as stream:
                 while block := stream.read(HASH_BLOCK):
                     digest.update(block)
+                    size += len(block)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
             raise ArchiveError(ARCHIVE_MEMBER_UNREADABLE.format(member=member, problem=error)) from None
-        if digest.hexdigest() != entry["sha256"]:
+        if digest.hexdigest() != entry["sha256"] or size != entry["bytes"]:
             raise ArchiveError(ARCHIVE_MEMBER_DAMAGED.format(member=member))

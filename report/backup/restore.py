@@ -52,7 +52,7 @@ LINE_BAD_REFERENCE = (
 )
 LINE_BAD_VALUE = "{member}, line {line}: {column} is not a valid {kind} ({value!r})."
 LINE_BAD_FILE = "{member}, line {line}: {column} names {value!r}, which is not a file of this archive."
-LINE_BAD_USERNAME = "{member}, line {line}: a person needs a username."
+LINE_BAD_USERNAME = "{member}, line {line}: a person needs a username (of at most 150 characters)."
 MEMBER_ROW_COUNT = "The archive is damaged: {member} has {rows} rows; the manifest says {expected}."
 ROWS_REFUSED = "{member}, lines {first}-{last}: the database refused these rows ({problem})."
 
@@ -155,17 +155,19 @@ class _Restore:
     def _users_restore(self) -> None:
         """People are matched by username; one this site does not know is created, unable to log in."""
         member = table_member(USERS)
+        User = get_user_model()
+        longest = User._meta.get_field(User.USERNAME_FIELD).max_length or 150
         usernames = []
         for line, row in _rows(self.archive, member):
             if not isinstance(row, dict):
                 raise ArchiveError(LINE_NOT_OBJECT.format(member=member, line=line))
             if row.get("id") != line:
                 raise ArchiveError(LINE_BAD_ID.format(member=member, line=line, value=row.get("id")))
-            if not isinstance(row.get("username"), str) or not row["username"]:
+            username = row.get("username")
+            if not isinstance(username, str) or not 0 < len(username) <= longest:
                 raise ArchiveError(LINE_BAD_USERNAME.format(member=member, line=line))
-            usernames.append(row["username"])
+            usernames.append(username)
         self._count_check(member, len(usernames), self.manifest.counts[USERS])
-        User = get_user_model()
         known = dict(
             User._default_manager.filter(**{f"{User.USERNAME_FIELD}__in": usernames}).values_list(
                 User.USERNAME_FIELD, "pk"

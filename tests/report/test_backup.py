@@ -278,7 +278,8 @@ def test_the_new_short_name_must_be_free(built):
 
 
 def _rewritten(data: bytes, changes: dict[str, bytes | None], *, rehash: bool = True) -> bytes:
-    """The archive with members replaced (or removed, for None); the manifest's hashes follow unless told."""
+    """The archive with members replaced (or removed, for None); the manifest's hashes and sizes follow
+    unless told."""
     members = _members(data)
     manifest = json.loads(members[MANIFEST])
     for name, content in changes.items():
@@ -287,7 +288,10 @@ def _rewritten(data: bytes, changes: dict[str, bytes | None], *, rehash: bool = 
         else:
             members[name] = content
             if rehash and name in manifest["members"]:
-                manifest["members"][name]["sha256"] = hashlib.sha256(content).hexdigest()
+                manifest["members"][name] = {
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "bytes": len(content),
+                }
     if MANIFEST not in changes:
         members[MANIFEST] = json.dumps(manifest).encode()
     buffer = io.BytesIO()
@@ -348,6 +352,12 @@ DAMAGES = {
     "member changed": (
         lambda data: _rewritten(data, {"tables/reviews.record.jsonl": b"{}\n"}, rehash=False),
         "tables/reviews.record.jsonl does not match its SHA-256",
+    ),
+    "too many rows counted": (
+        lambda data: _manifest_changed(
+            data, counts=json.loads(_members(data)[MANIFEST])["counts"] | {"reviews.record": 10**9}
+        ),
+        "more rows counted than tables/reviews.record.jsonl holds",
     ),
     "bad JSON": (
         lambda data: _line_replaced(data, "tables/reviews.sourcerecord.jsonl", 2, b'{"id": 2, "title": '),
