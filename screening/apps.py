@@ -13,6 +13,8 @@ HISTORY_LABELS = {
     "screening.ranking": "changed relevance ranking",
     "fulltext.upload": "uploaded a full text",
     "fulltext.not_retrievable": "marked a full text not retrievable",
+    "fulltext.not_retrievable_confirm": "confirmed a full text is not retrievable",
+    "fulltext.not_retrievable_reopen": "reopened a record marked not retrievable",
 }
 
 

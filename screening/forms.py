@@ -9,6 +9,7 @@ class DecisionForm(forms.Form):
     choice = forms.ChoiceField(choices=Choice.choices)
     reason = forms.CharField(required=False, max_length=200)
     note = forms.CharField(required=False, max_length=2000)
+    without_full_text = forms.CharField(required=False, max_length=200)
 
 
 class ResolveForm(forms.Form):

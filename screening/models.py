@@ -85,6 +85,8 @@ class Decision(models.Model):
     choice = models.CharField(max_length=10, choices=Choice.choices)
     reason = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
+    # An include at full text with no PDF says why (read at the publisher's site, say); the lead sees it.
+    without_full_text = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +122,11 @@ class FullText(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     is_not_retrievable = models.BooleanField(default=False)
     not_retrievable_note = models.CharField(max_length=300, blank=True)
+    # One reviewer's "not retrievable" settles the record for both; the lead confirms it (or reopens it).
+    not_retrievable_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    not_retrievable_confirmed_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -273,3 +273,28 @@ def full_texts_for(*, record_ids: list[int]) -> dict[int, FullText]:
 
 def stage_from_slug(slug: str) -> str | None:
     return {value: key for key, value in STAGE_SLUGS.items()}.get(slug)
+
+
+def full_texts_not_retrievable(*, review: Review) -> QuerySet[FullText]:
+    """Records settled as not retrievable at full text, the ones the lead has not confirmed first."""
+    return (
+        FullText.objects.filter(
+            review=review,
+            is_not_retrievable=True,
+            record__stages__stage=Stage.FULL_TEXT,
+            record__stages__status=RecordStage.Status.NOT_RETRIEVABLE,
+            record__stages__is_active=True,
+        )
+        .select_related("record", "updated_by", "not_retrievable_confirmed_by")
+        .order_by("not_retrievable_confirmed_at", "-updated_at")
+    )
+
+
+def decisions_without_full_text(*, review: Review) -> QuerySet[Decision]:
+    """Includes at full text made without a PDF, with the reason each reviewer gave (for the lead)."""
+    return (
+        Decision.objects.filter(review=review, stage=Stage.FULL_TEXT, choice="include")
+        .exclude(without_full_text="")
+        .select_related("record", "reviewer")
+        .order_by("record_id", "reviewer__username")
+    )

@@ -19,5 +19,9 @@ urlpatterns = [
         name="fulltext_not_retrievable",
     ),
     path("r/<slug:slug>/full-texts/<int:record_id>/file/", views.full_text_file, name="fulltext_file"),
+    path(
+        "r/<slug:slug>/full-texts/<int:record_id>/confirm/", views.full_text_confirm, name="fulltext_confirm"
+    ),
+    path("r/<slug:slug>/full-texts/<int:record_id>/reopen/", views.full_text_reopen, name="fulltext_reopen"),
     path("r/<slug:slug>/screening/decisions.csv", views.decisions_export, name="decisions_export"),
 ]

@@ -60,6 +60,10 @@ def _panel_context(
         "order": selectors.screening_order(review=review, reviewer=request.user)
         if stage == Stage.TITLE_ABSTRACT
         else None,
+        # Settled for everyone by one reviewer's mark: every queue shows it, so nobody wonders where it went.
+        "not_retrievable": list(selectors.full_texts_not_retrievable(review=review)[:5])
+        if stage == Stage.FULL_TEXT
+        else [],
         "form_error": "",
         **extra,
     }
@@ -301,6 +305,9 @@ def conflict_list(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: st
         "counts": counts,
         "total": counts[stage],
     }
+    if stage == Stage.FULL_TEXT:
+        context["not_retrievable"] = list(selectors.full_texts_not_retrievable(review=access.review)[:200])
+        context["without_full_text"] = list(selectors.decisions_without_full_text(review=access.review)[:200])
     return render(request, "screening/conflicts.html", context)
 
 
@@ -352,3 +359,38 @@ def decisions_export(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResp
     response["Content-Disposition"] = f'attachment; filename="{access.review.slug}-decisions.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _not_retrievable_action(request, access: ReviewAccess, record_id: int, action, done: str) -> HttpResponse:
+    record_stage = _record_stage_or_404(access, record_id, Stage.FULL_TEXT)
+    try:
+        action(review=access.review, record=record_stage.record, lead=request.user)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("screening:conflicts", slug=access.review.slug, stage_slug=STAGE_SLUGS[Stage.FULL_TEXT])
+
+
+@require_POST
+@review_member_required(Role.LEAD)
+def full_text_confirm(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
+    return _not_retrievable_action(
+        request,
+        access,
+        record_id,
+        services.full_text_not_retrievable_confirm,
+        "Confirmed as not retrievable.",
+    )
+
+
+@require_POST
+@review_member_required(Role.LEAD)
+def full_text_reopen(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
+    return _not_retrievable_action(
+        request,
+        access,
+        record_id,
+        services.full_text_not_retrievable_reopen,
+        "Reopened for full-text screening.",
+    )

@@ -57,6 +57,9 @@ ROW_UNKNOWN_REASON = (
     "“{reason}” is not one of this review's full-text exclusion reasons "
     "(add it to the review's settings, or import with --add-missing-reasons)."
 )
+IMPORTED_WITHOUT_FULL_TEXT = (
+    "Brought in from another tool (import_decisions): decided on a full text kept there."
+)
 WARNING_REASONS_DROPPED = (
     "{count} row(s) give a reason that Tandem does not keep (it keeps reasons only for exclusions "
     "at full text); put it in the note column to keep it."
@@ -339,6 +342,8 @@ def _write(
                 choice=planned.choice,
                 reason=planned.reason,
                 note=planned.note,
+                # Teams moving in bring decisions made on full texts Tandem never saw: accepted, marked.
+                without_full_text=IMPORTED_WITHOUT_FULL_TEXT,
             )
         except ReviewRuleError as error:
             errors.append((planned.line, ROW_REFUSED.format(record_id=planned.record_id, problem=error)))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from reviews.errors import ReviewRuleError
 from reviews.models import Record, Review
 from reviews.services.audit import audit_record
-from screening.models import Choice, Decision, RecordStage, Stage
+from screening.models import Choice, Decision, FullText, RecordStage, Stage
 from screening.rules import stage_outcome
 from screening.services.queues import screening_stage_open
 from screening.services.ranking import ranking_request
@@ -28,6 +28,10 @@ DECISION_NOT_A_REVIEWER = "Only the review's reviewers screen records."
 DECISION_LEAD_MAY_NOT_SCREEN = "Leads resolve conflicts; this review does not let a lead also screen records."
 NOTHING_TO_UNDO = "There is no decision of yours on this record to undo."
 CONFLICT_ALREADY_SETTLED = "This record was settled a moment ago ({status}); nothing was changed."
+DECISION_NEEDS_FULL_TEXT = (
+    "Upload the full text before including this record, or say why you include it without one "
+    "(the lead sees your reason)."
+)
 
 
 def screening_check_reviewer(*, review: Review, reviewer: AbstractBaseUser) -> None:
@@ -65,7 +69,21 @@ def stage_lock(record: Record, stage: str) -> RecordStage:
 def _snapshot(decision: Decision | None) -> dict | None:
     if decision is None:
         return None
-    return {"choice": decision.choice, "reason": decision.reason, "note": decision.note}
+    snapshot = {"choice": decision.choice, "reason": decision.reason, "note": decision.note}
+    if decision.without_full_text:
+        snapshot["without_full_text"] = decision.without_full_text
+    return snapshot
+
+
+def _check_full_text(record: Record, stage: str, choice: str, without_full_text: str) -> str:
+    """An include at full text rests on the full text: its PDF, or a reason given for including without it."""
+    if stage != Stage.FULL_TEXT or choice != Choice.INCLUDE:
+        return ""
+    if FullText.objects.filter(record=record).exclude(file="").exists():
+        return ""
+    if not without_full_text:
+        raise ReviewRuleError(DECISION_NEEDS_FULL_TEXT)
+    return without_full_text[:200]
 
 
 @transaction.atomic
@@ -78,11 +96,13 @@ def screening_decision_record(
     choice: str,
     reason: str = "",
     note: str = "",
+    without_full_text: str = "",
 ) -> Decision:
     screening_check_reviewer(review=review, reviewer=reviewer)
     if record.review_id != review.pk or not record.is_active:
         raise ReviewRuleError(DECISION_NOT_IN_REVIEW.format(record=record.pk))
     reason = _check_choice(review, stage, choice, reason.strip())
+    without_full_text = _check_full_text(record, stage, choice, without_full_text.strip())
     record_stage = stage_lock(record, stage)
     decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
     # Until the record is settled a reviewer may change their mind, also while it is a conflict:
@@ -97,6 +117,7 @@ def screening_decision_record(
         record_stage.decision_count += 1
         _step_progress_after_commit(review, reviewer, stage, done=1)
     decision.choice, decision.reason, decision.note = choice, reason, note.strip()
+    decision.without_full_text = without_full_text
     decision.save()
     if before != _snapshot(decision):
         audit_record(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from reviews.errors import ReviewRuleError
 from reviews.models import Record, Review
@@ -67,6 +68,7 @@ def full_text_upload(
     full_text.size_bytes, full_text.sha256, full_text.updated_by = uploaded.size, sha256, actor
     was_not_retrievable = full_text.is_not_retrievable
     full_text.is_not_retrievable, full_text.not_retrievable_note = False, ""
+    full_text.not_retrievable_confirmed_by = full_text.not_retrievable_confirmed_at = None
     full_text.save()
     if was_not_retrievable:
         _reopen_not_retrievable(review, record)
@@ -132,6 +134,7 @@ def full_text_mark_not_retrievable(
         note.strip()[:300],
         actor,
     )
+    full_text.not_retrievable_confirmed_by = full_text.not_retrievable_confirmed_at = None
     full_text.save()
     stage_settle(record_stage, RecordStage.Status.NOT_RETRIEVABLE)
     progress_forget_on_commit([review.pk], [Stage.FULL_TEXT])
@@ -143,3 +146,57 @@ def full_text_mark_not_retrievable(
         after={"record": record.pk, "note": note},
     )
     return full_text
+
+
+NOT_RETRIEVABLE_ONLY = "This record is not marked as not retrievable."
+
+
+def _not_retrievable_row(review: Review, record: Record) -> tuple[FullText, RecordStage]:
+    full_text = FullText.objects.select_for_update().filter(record=record, is_not_retrievable=True).first()
+    record_stage = stage_lock(record, Stage.FULL_TEXT)
+    if full_text is None or record_stage.status != RecordStage.Status.NOT_RETRIEVABLE:
+        raise ReviewRuleError(NOT_RETRIEVABLE_ONLY)
+    return full_text, record_stage
+
+
+@transaction.atomic
+def full_text_not_retrievable_confirm(*, review: Review, record: Record, lead: AbstractBaseUser) -> FullText:
+    """The lead agrees that the full text cannot be found: the record stays out, now on the lead's word."""
+    full_text, _ = _not_retrievable_row(review, record)
+    full_text.not_retrievable_confirmed_by, full_text.not_retrievable_confirmed_at = lead, timezone.now()
+    full_text.save(
+        update_fields=["not_retrievable_confirmed_by", "not_retrievable_confirmed_at", "updated_at"]
+    )
+    audit_record(
+        actor=lead,
+        review=review,
+        action="fulltext.not_retrievable_confirm",
+        target=full_text,
+        after={"record": record.pk, "stage": Stage.FULL_TEXT},
+    )
+    return full_text
+
+
+@transaction.atomic
+def full_text_not_retrievable_reopen(
+    *, review: Review, record: Record, lead: AbstractBaseUser
+) -> RecordStage:
+    """The lead thinks the full text can be found after all: the record is screened at full text again, the
+    decisions made before it was marked counting as they were."""
+    full_text, record_stage = _not_retrievable_row(review, record)
+    before = {"note": full_text.not_retrievable_note}
+    full_text.is_not_retrievable, full_text.not_retrievable_note = False, ""
+    full_text.not_retrievable_confirmed_by = full_text.not_retrievable_confirmed_at = None
+    full_text.updated_by = lead
+    full_text.save()
+    _reopen_not_retrievable(review, record)
+    audit_record(
+        actor=lead,
+        review=review,
+        action="fulltext.not_retrievable_reopen",
+        target=full_text,
+        before=before,
+        after={"record": record.pk, "stage": Stage.FULL_TEXT},
+    )
+    record_stage.refresh_from_db()
+    return record_stage

@@ -22,7 +22,13 @@ def records_to_screen(review, owner, count: int = 4, prefix: str = "Study") -> l
     return list(Record.objects.filter(review=review, merged_into__isnull=True).order_by("pk"))
 
 
+# An include at full text needs a PDF or a reason; set-ups that are not about full texts give the reason.
+WITHOUT_PDF = "Read at the publisher's site (test set-up)"
+
+
 def decide(review, record, reviewer, choice, stage=Stage.TITLE_ABSTRACT, **kwargs):
+    if stage == Stage.FULL_TEXT and choice == "include":
+        kwargs.setdefault("without_full_text", WITHOUT_PDF)
     return screening_decision_record(
         review=review, record=record, reviewer=reviewer, stage=stage, choice=choice, **kwargs
     )
