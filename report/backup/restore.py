@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,8 +39,6 @@ from reviews.models import Review
 from reviews.services.audit import audit_record
 from reviews.services.reviews import REVIEW_SLUG_TAKEN
 
-CHUNK = 2000
-
 RESTORE_NEEDS_SLUG = "Give the new review a short name (letters, digits and hyphens)."
 ARCHIVE_NOT_ONE_REVIEW = "The archive is damaged: tables/reviews.review.jsonl must hold exactly one review."
 LINE_NOT_JSON = "{member}, line {line}: not valid JSON ({problem})."
@@ -54,7 +53,8 @@ LINE_BAD_VALUE = "{member}, line {line}: {column} is not a valid {kind} ({value!
 LINE_BAD_FILE = "{member}, line {line}: {column} names {value!r}, which is not a file of this archive."
 LINE_BAD_USERNAME = "{member}, line {line}: a person needs a username (of at most 150 characters)."
 MEMBER_ROW_COUNT = "The archive is damaged: {member} has {rows} rows; the manifest says {expected}."
-ROWS_REFUSED = "{member}, lines {first}-{last}: the database refused these rows ({problem})."
+ROWS_REFUSED = "{member}, line {line}: the database refused the row ({problem})."
+ROWS_REFUSED_BY = "{member}, at or before line {line}: the database refused a row ({problem})."
 
 
 @dataclass
@@ -188,24 +188,27 @@ class _Restore:
         member = table_member(table.label)
         columns = table_columns(table)
         plan = [(column.name, self._value_decoder(table, column, member)) for column in columns]
-        fields = [column.field for column in columns]
-        chunk: list[list] = []
-        first, count = 1, 0
-        for line, row in _rows(self.archive, member):
-            count = line
-            defaults = self._row_prepare(table, columns, member, row, line)
-            values = [
-                value if convert is None or value is None else convert(value, line)
-                for value, convert in ((row[name], convert) for name, convert in plan)
-            ]
-            for index, value in defaults.items():
-                values[index] = value
-            chunk.append(values)
-            if len(chunk) >= CHUNK:
-                self._insert(table, fields, chunk, member, first, line)
-                chunk, first = [], line + 1
-        self._insert(table, fields, chunk, member, first, count)
-        self._count_check(member, count, self.manifest.counts[table.label])
+        read = 0
+
+        def rows() -> Iterator[list]:
+            nonlocal read
+            for line, row in _rows(self.archive, member):
+                read = line
+                defaults = self._row_prepare(table, columns, member, row, line)
+                values = [
+                    value if convert is None or value is None else convert(value, line)
+                    for value, convert in ((row[name], convert) for name, convert in plan)
+                ]
+                for index, value in defaults.items():
+                    values[index] = value
+                yield values
+
+        try:
+            with transaction.atomic():
+                rows_insert(table.model, [column.field for column in columns], rows())
+        except (DatabaseError, connection.Database.Error) as error:
+            raise ArchiveError(_refused(member, error, read)) from None
+        self._count_check(member, read, self.manifest.counts[table.label])
 
     def _row_prepare(
         self, table: Table, columns: tuple[Column, ...], member: str, row: Any, line: int
@@ -234,18 +237,6 @@ class _Restore:
                 row[column.name] = None
                 defaults[index] = _missing(column, member, line)
         return defaults
-
-    def _insert(
-        self, table: Table, fields: list, chunk: list[tuple], member: str, first: int, last: int
-    ) -> None:
-        try:
-            with transaction.atomic():
-                rows_insert(table.model, fields, chunk)
-        except (DatabaseError, connection.Database.Error) as error:
-            problem = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise ArchiveError(
-                ROWS_REFUSED.format(member=member, first=first, last=last, problem=problem)
-            ) from None
 
     def _count_check(self, member: str, rows: int, expected: int) -> None:
         if rows != expected:
@@ -300,6 +291,16 @@ class _Restore:
             stored = file_field.storage.save(name, File(stream, name=name))
         self.stored_files.append((file_field.storage, stored))
         return stored
+
+
+def _refused(member: str, error: Exception, read: int) -> str:
+    """Which line the database refused: PostgreSQL names the COPY's line; SQLite fails within the last chunk."""
+    problem = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    context = getattr(getattr(error, "diag", None), "context", None) or ""
+    match = re.search(r"COPY \S+, line (\d+)", context)
+    if match:
+        return ROWS_REFUSED.format(member=member, line=int(match.group(1)), problem=problem)
+    return ROWS_REFUSED_BY.format(member=member, line=read, problem=problem)
 
 
 @functools.cache

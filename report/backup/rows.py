@@ -8,11 +8,14 @@ its COPY writes as the JSON ``null``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 from django.db import connection, models
 from django.db.models import Max
+
+CHUNK = 2000
 
 
 def ids_allocate(model: type[models.Model], count: int) -> list[int]:
@@ -36,10 +39,10 @@ def ids_allocate(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def rows_insert(model: type[models.Model], fields: Sequence[models.Field], rows: list[tuple]) -> None:
-    """Insert rows given as tuples of values in the order of ``fields``."""
-    if not rows:
-        return
+def rows_insert(model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence]) -> None:
+    """Insert rows (values in the order of ``fields``) as they come. On PostgreSQL one COPY for them all, sent
+    by psycopg's writer thread, so that reading the archive and the server's writing overlap; batched
+    inserts elsewhere."""
     if connection.vendor == "postgresql":
         _copy(model, fields, rows)
         return
@@ -48,12 +51,14 @@ def rows_insert(model: type[models.Model], fields: Sequence[models.Field], rows:
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
-    prepared = [
-        [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
-        for row in rows
-    ]
+    rows = iter(rows)
     with connection.cursor() as cursor:
-        cursor.executemany(statement, prepared)
+        while chunk := list(islice(rows, CHUNK)):
+            prepared = [
+                [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
+                for row in chunk
+            ]
+            cursor.executemany(statement, prepared)
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -63,14 +68,18 @@ def _json(value: Any) -> str | None:
     return None if value is None else _encode(value)
 
 
-def _copy(model: type[models.Model], fields: Sequence[models.Field], rows: list[tuple]) -> None:
+def _copy(model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence]) -> None:
+    from psycopg.copy import QueuedLibpqWriter
+
     json_indexes = [index for index, field in enumerate(fields) if isinstance(field, models.JSONField)]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            values = list(row)
-            for index in json_indexes:
-                values[index] = _json(values[index])
-            copy.write_row(values)
+    with connection.cursor() as cursor:
+        psycopg_cursor = cursor.cursor
+        with psycopg_cursor.copy(statement, writer=QueuedLibpqWriter(psycopg_cursor)) as copy:
+            for row in rows:
+                values = list(row)
+                for index in json_indexes:
+                    values[index] = _json(values[index])
+                copy.write_row(values)

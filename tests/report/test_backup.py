@@ -312,6 +312,14 @@ def _line_replaced(data: bytes, member: str, number: int, text: bytes) -> bytes:
     return _rewritten(data, {member: b"".join(lines)})
 
 
+def _full_text_decision(data: bytes, **changes) -> tuple[int, bytes]:
+    """The line of the first full-text decision, and that row changed."""
+    for number, row in enumerate(_table(data, "screening.decision"), start=1):
+        if row["stage"] == "full_text":
+            return number, json.dumps(row | changes).encode()
+    raise AssertionError("no full-text decision")
+
+
 def _first_pdf(data: bytes) -> str:
     return next(name for name in _members(data) if name.startswith("files/screening.fulltext/"))
 
@@ -379,6 +387,14 @@ DAMAGES = {
             json.dumps({"excerpt": 1, "code": 999}).encode(),
         ),
         "tables/coding.excerpt_codes.jsonl, line 1: code names row 999 of coding.code",
+    ),
+    "row the database refuses": (
+        lambda data: _line_replaced(
+            data,
+            "tables/screening.decision.jsonl",
+            *_full_text_decision(data, choice="maybe"),
+        ),
+        r"tables/screening.decision.jsonl, (at or before )?line \d+: the database refused",
     ),
     "rows miscounted": (
         lambda data: _rewritten(
