@@ -12,8 +12,10 @@ COPY pyproject.toml requirements.lock README.md ./
 RUN pip install --no-cache-dir -c requirements.lock . && useradd --create-home --uid 1000 tandem \
     && mkdir -p /data && chown tandem /data
 COPY --chown=tandem . .
-# collectstatic needs settings, not secrets: a throwaway key is used only for this build step.
-RUN DEBUG=0 SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build python manage.py collectstatic --noinput
+# collectstatic needs settings, not secrets: a throwaway random key is made for this build step only (the
+# settings refuse a short or example key when DEBUG is off).
+RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(60))')" ALLOWED_HOSTS=build \
+    python manage.py collectstatic --noinput
 
 USER tandem
 EXPOSE 8000

@@ -23,6 +23,13 @@ _DEV_SECRET = "django-insecure-tandem-development-only-key-never-use-in-producti
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example)")
+# The example file's placeholder (and anything short enough to guess) would sign every session: refused.
+_EXAMPLE_SECRETS = {"change-me-to-a-long-random-string-of-at-least-fifty-characters", _DEV_SECRET}
+if not DEBUG and (SECRET_KEY in _EXAMPLE_SECRETS or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the example's placeholder or shorter than 50 characters; set a long random one, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(60))'"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -144,7 +151,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+# Proxies in front (a TLS terminator, a load balancer): the log-in limits count the address the outermost
+# of them saw, never one the client wrote into X-Forwarded-For (reviews.security.client_ip).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "reviews.security.client_ip"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True

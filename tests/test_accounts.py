@@ -72,3 +72,35 @@ def test_weak_passwords_are_refused():
 
     with pytest.raises(ValidationError):
         validate_password("password1")
+
+
+def test_behind_a_proxy_failures_count_against_the_client_not_the_proxy(
+    reviewer, second_reviewer, password, settings
+):
+    """Every request reaches the app from the proxy (127.0.0.1); a flood of failures from many clients must
+    not lock every user out, and addresses the client writes into X-Forwarded-For count for nothing."""
+    settings.PROXY_COUNT = 1
+    settings.AXES_FAILURE_LIMIT = 3
+    for number in range(5):
+        attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}")
+        _login(attacker, f"guess{number}", "wrong")
+    carol = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.50")
+    assert _login(carol, "carol", password).status_code == 302
+    # One client, forging a different first address each time, is still one client to the limits.
+    for number in range(3):
+        forged = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.{number}, 198.51.100.77")
+        _login(forged, f"someone{number}", "wrong")
+    locked = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.1.1.1, 198.51.100.77")
+    assert _login(locked, "bob", password).status_code == 429
+
+
+def test_the_client_address_is_read_at_the_configured_proxy_depth(settings, rf):
+    from reviews.security import client_ip
+
+    settings.PROXY_COUNT = 2
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7, 10.0.0.1")
+    assert client_ip(request) == "203.0.113.7"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="10.0.0.1")) == "10.0.0.2"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="junk, 10.0.0.1")) == "10.0.0.2"
+    settings.PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
