@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from reviews.models import Record, Review
 
@@ -26,15 +27,27 @@ CHOICE_TYPES = (
     FieldType.COUNTRY,
 )
 NUMBER_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.YEAR)
+# The types a field counting a participant group may have.
+COUNT_TYPES = (FieldType.INTEGER, FieldType.DECIMAL)
 
 
-class Total(models.TextChoices):
-    """What a numeric field adds up to on the overview ("22 studies involving 307 HCPs and 76 patients")."""
+class ParticipantGroup(models.Model):
+    """A group of people the review's studies involve ("HCPs", "patients"), as the review defines them; none
+    by default. A number field may count one, and the overview adds it up: "22 studies involving 307 HCPs
+    and 76 patients". The name is shown as written, so it is written as it reads in that sentence."""
 
-    NONE = "", "Not totalled"
-    HCP = "hcp", "Health care professionals"
-    PATIENTS = "patients", "Patients"
-    PARTICIPANTS = "participants", "Other participants"
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="participant_groups")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "review", name="participant_group_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FormSection(models.Model):
@@ -59,7 +72,10 @@ class FormField(models.Model):
     field_type = models.CharField(max_length=20, choices=FieldType.choices, default=FieldType.SHORT_TEXT)
     choices = models.JSONField(default=list, blank=True)
     is_required = models.BooleanField(default=False)
-    total = models.CharField(max_length=20, choices=Total.choices, default=Total.NONE, blank=True)
+    # The participant group this number field counts, if any (removing a group is refused while one does).
+    group = models.ForeignKey(
+        ParticipantGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="fields"
+    )
     position = models.PositiveIntegerField(default=0)
     is_archived = models.BooleanField(default=False)
 

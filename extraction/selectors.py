@@ -11,7 +11,15 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from extraction.models import CHOICE_TYPES, Answer, Extraction, FormField, FormSection, ReconciledValue, Total
+from extraction.models import (
+    CHOICE_TYPES,
+    Answer,
+    Extraction,
+    FormField,
+    FormSection,
+    ParticipantGroup,
+    ReconciledValue,
+)
 from extraction.values import as_number, comparison_key, is_blank
 from lib.agreement import Agreement, category_agreement
 from reviews.models import Record, Review
@@ -32,7 +40,7 @@ def included_study(*, review: Review, record_id: int) -> Record | None:
 
 def form_sections(*, review: Review, include_archived: bool = False) -> list[FormSection]:
     """Sections in order, each with ``.active_fields`` (and ``.archived_fields`` when asked)."""
-    fields = FormField.objects.order_by("position", "pk")
+    fields = FormField.objects.select_related("group").order_by("position", "pk")
     sections = list(
         FormSection.objects.filter(review=review)
         .order_by("position", "pk")
@@ -188,31 +196,41 @@ def _number_text(number: Decimal) -> int | Decimal:
     return int(number) if number == number.to_integral_value() else number
 
 
+def participant_groups(*, review: Review) -> list[ParticipantGroup]:
+    """The review's groups in order, each with ``.counting``: the labels of the form's fields counting it."""
+    groups = list(
+        ParticipantGroup.objects.filter(review=review).prefetch_related(
+            Prefetch("fields", queryset=FormField.objects.filter(is_archived=False), to_attr="active_fields")
+        )
+    )
+    for group in groups:
+        group.counting = [each.label for each in group.active_fields]
+    return groups
+
+
 def extraction_totals(review: Review) -> dict[str, Any]:
     """What the paper reports: "22 studies involving 307 HCPs and 76 patients".
 
-    ``studies`` counts included studies; ``hcp``, ``patients`` and ``participants`` add up the
-    reconciled values of fields with that total role (``participants`` is everyone: HCPs, patients
-    and other participants); ``studies_reconciled`` counts studies with every form field reconciled.
+    ``studies`` counts included studies; ``groups`` is a (name, total) pair for each participant group the
+    review defines, in its order (none when it defines none), adding up the reconciled values of the form's
+    fields counting it; ``studies_reconciled`` counts studies with every form field reconciled.
     """
     study_ids = list(included_studies(review=review).values_list("pk", flat=True))
-    totals = {Total.HCP: Decimal(0), Total.PATIENTS: Decimal(0), Total.PARTICIPANTS: Decimal(0)}
-    totalled = FormField.objects.filter(review=review, is_archived=False).exclude(total=Total.NONE)
-    values = ReconciledValue.objects.filter(record_id__in=study_ids, field__in=totalled).values_list(
-        "field__total", "value"
-    )
-    for total, value in values:
+    groups = list(ParticipantGroup.objects.filter(review=review).values_list("pk", "name"))
+    totals = {pk: Decimal(0) for pk, _ in groups}
+    values = ReconciledValue.objects.filter(
+        record_id__in=study_ids, field__review=review, field__is_archived=False, field__group__isnull=False
+    ).values_list("field__group_id", "value")
+    for group_id, value in values:
         number = as_number(value)
         if number is not None:
-            totals[total] += number
+            totals[group_id] += number
     field_ids = [each.pk for each in form_fields(review=review)]
     reconciled = _reconciled_counts(review, field_ids)
     done = sum(1 for record_id in study_ids if field_ids and reconciled.get(record_id, 0) >= len(field_ids))
     return {
         "studies": len(study_ids),
-        "hcp": _number_text(totals[Total.HCP]),
-        "patients": _number_text(totals[Total.PATIENTS]),
-        "participants": _number_text(sum(totals.values())),
+        "groups": [(name, _number_text(totals[pk])) for pk, name in groups],
         "studies_reconciled": done,
     }
 

@@ -10,6 +10,10 @@ urlpatterns = [
     path(_BASE, extract.study_list, name="studies"),
     path(_BASE + "form/", builder.form_builder, name="form"),
     path(_BASE + "form/starter/", builder.starter_load, name="starter_load"),
+    # The group is named in the form's data, as the section is for a field moved to another section.
+    path(_BASE + "form/groups/add/", builder.group_add, name="group_add"),
+    path(_BASE + "form/groups/rename/", builder.group_rename, name="group_rename"),
+    path(_BASE + "form/groups/remove/", builder.group_remove, name="group_remove"),
     path(_BASE + "form/sections/add/", builder.section_add, name="section_add"),
     path(_BASE + "form/sections/<int:section_id>/rename/", builder.section_rename, name="section_rename"),
     path(_BASE + "form/sections/<int:section_id>/move/", builder.section_move, name="section_move"),

@@ -101,7 +101,7 @@ def test_the_extraction_pages_have_a_budget(review, owner, lead, reviewer, secon
                 for person in (reviewer, second_reviewer):
                     decide(review, study, person, "include", stage=stage)
             for person in (reviewer, second_reviewer):
-                extract(review, study, person, fields, {"Year": str(2000 + study.pk % 20)}, submit=True)
+                extract(review, study, person, fields, {"Number of participants": str(study.pk)}, submit=True)
             studies.append(study)
 
     client = client_for(lead)

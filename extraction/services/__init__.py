@@ -1,5 +1,5 @@
-"""Writes for data extraction, one module per part: the form, reviewers' extractions, the lead's reconciliation.
-The names are re-exported here."""
+"""Writes for data extraction, one module per part: the form and its participant groups, reviewers'
+extractions, the lead's reconciliation. The names are re-exported here."""
 
 from extraction.services.extractions import (
     EXTRACT_FULL,
@@ -15,15 +15,18 @@ from extraction.services.extractions import (
     extraction_save,
 )
 from extraction.services.forms import (
+    FIELD_GROUP_GONE,
+    FIELD_GROUP_NOT_IN_REVIEW,
+    FIELD_GROUP_NOT_NUMBER,
     FIELD_MOVE_NEEDS_SECTION,
     FIELD_NEEDS_CHOICES,
     FIELD_NEEDS_LABEL,
     FIELD_NOT_IN_REVIEW,
-    FIELD_TOTAL_NOT_NUMBER,
     FIELD_TYPE_LOCKED,
     FIELD_UNKNOWN_TYPE,
     SECTION_NEEDS_TITLE,
     STARTER_NOT_EMPTY,
+    STARTER_UNKNOWN,
     form_field_archive,
     form_field_create,
     form_field_move,
@@ -33,6 +36,14 @@ from extraction.services.forms import (
     form_section_move,
     form_section_rename,
     form_starter_load,
+)
+from extraction.services.groups import (
+    GROUP_IN_USE,
+    GROUP_NAME_TAKEN,
+    GROUP_NEEDS_NAME,
+    participant_group_create,
+    participant_group_remove,
+    participant_group_rename,
 )
 from extraction.services.reconcile import (
     RECONCILE_NOT_AGREED,
@@ -53,10 +64,15 @@ __all__ = [
     "FIELD_MOVE_NEEDS_SECTION",
     "FIELD_NEEDS_CHOICES",
     "FIELD_NEEDS_LABEL",
+    "FIELD_GROUP_GONE",
+    "FIELD_GROUP_NOT_IN_REVIEW",
+    "FIELD_GROUP_NOT_NUMBER",
     "FIELD_NOT_IN_REVIEW",
-    "FIELD_TOTAL_NOT_NUMBER",
     "FIELD_TYPE_LOCKED",
     "FIELD_UNKNOWN_TYPE",
+    "GROUP_IN_USE",
+    "GROUP_NAME_TAKEN",
+    "GROUP_NEEDS_NAME",
     "RECONCILE_NOT_AGREED",
     "RECONCILE_NOT_READY",
     "RECONCILE_STALE",
@@ -65,6 +81,7 @@ __all__ = [
     "REOPEN_RECONCILING",
     "SECTION_NEEDS_TITLE",
     "STARTER_NOT_EMPTY",
+    "STARTER_UNKNOWN",
     "extraction_reconcile",
     "extraction_reopen",
     "extraction_save",
@@ -77,4 +94,7 @@ __all__ = [
     "form_section_move",
     "form_section_rename",
     "form_starter_load",
+    "participant_group_create",
+    "participant_group_remove",
+    "participant_group_rename",
 ]

@@ -8,8 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 
-from extraction.models import FieldType, FormField, FormSection, Total
-from extraction.starter import STARTER_FORM
+from extraction.models import COUNT_TYPES, FieldType, FormField, FormSection, ParticipantGroup
+from extraction.starters import STARTERS
 from reviews.errors import ReviewRuleError
 from reviews.models import Review
 from reviews.services.audit import audit_record
@@ -18,13 +18,16 @@ SECTION_NEEDS_TITLE = "Give the section a title."
 FIELD_NEEDS_LABEL = "Give the field a label."
 FIELD_UNKNOWN_TYPE = "Choose a field type."
 FIELD_NEEDS_CHOICES = "List at least two choices, one per line."
-FIELD_TOTAL_NOT_NUMBER = "Only a whole-number or decimal field can count participants."
+FIELD_GROUP_NOT_NUMBER = "Only a whole-number or decimal field can count a participant group."
+FIELD_GROUP_NOT_IN_REVIEW = "That participant group belongs to another review."
+FIELD_GROUP_GONE = "That participant group is no longer there; choose another."
 FIELD_TYPE_LOCKED = (
     "“{label}” already has answers, so its type can no longer change (archive it and add a new field)."
 )
 FIELD_NOT_IN_REVIEW = "That section belongs to another review."
 FIELD_MOVE_NEEDS_SECTION = "Choose the section to move the field to."
 STARTER_NOT_EMPTY = "The form already has fields; the starting template is for an empty form."
+STARTER_UNKNOWN = "Choose one of the starting templates."
 
 
 def _next_position(queryset) -> int:
@@ -103,7 +106,13 @@ def form_section_move(*, section: FormSection, actor: AbstractBaseUser, directio
 
 
 def _clean_field(
-    *, label: str, field_type: str, choices: list[str], total: str, help_text: str
+    *,
+    review_id: int,
+    label: str,
+    field_type: str,
+    choices: list[str],
+    group: ParticipantGroup | None,
+    help_text: str,
 ) -> dict[str, Any]:
     label = label.strip()
     if not label:
@@ -118,16 +127,20 @@ def _clean_field(
                 cleaned_choices.append(choice)
         if len(cleaned_choices) < 2:
             raise ReviewRuleError(FIELD_NEEDS_CHOICES)
-    total = total or Total.NONE
-    if total not in Total.values:
-        total = Total.NONE
-    if total and field_type not in (FieldType.INTEGER, FieldType.DECIMAL):
-        raise ReviewRuleError(FIELD_TOTAL_NOT_NUMBER)
+    if group is not None:
+        if group.review_id != review_id:
+            raise ReviewRuleError(FIELD_GROUP_NOT_IN_REVIEW)
+        if field_type not in COUNT_TYPES:
+            raise ReviewRuleError(FIELD_GROUP_NOT_NUMBER)
+        # Lock the group: removing it while this field is marked as counting it must wait, then refuse.
+        group = ParticipantGroup.objects.select_for_update().filter(pk=group.pk).first()
+        if group is None:
+            raise ReviewRuleError(FIELD_GROUP_GONE)
     return {
         "label": label[:200],
         "field_type": field_type,
         "choices": cleaned_choices,
-        "total": total,
+        "group": group,
         "help_text": help_text.strip()[:500],
     }
 
@@ -139,7 +152,9 @@ def _field_snapshot(field: FormField) -> dict:
         "field_type": field.field_type,
         "choices": field.choices,
         "is_required": field.is_required,
-        "total": field.total,
+        # The group by name: it reads in the history, and an archive keeps no ids inside the history's JSON
+        # except those it knows to renumber.
+        "group": field.group.name if field.group else "",
         "section": field.section_id,
         "position": field.position,
         "is_archived": field.is_archived,
@@ -156,10 +171,15 @@ def form_field_create(
     help_text: str = "",
     choices: list[str] | None = None,
     is_required: bool = False,
-    total: str = "",
+    group: ParticipantGroup | None = None,
 ) -> FormField:
     cleaned = _clean_field(
-        label=label, field_type=field_type, choices=choices or [], total=total, help_text=help_text
+        review_id=section.review_id,
+        label=label,
+        field_type=field_type,
+        choices=choices or [],
+        group=group,
+        help_text=help_text,
     )
     field = FormField.objects.create(
         review_id=section.review_id,
@@ -188,13 +208,18 @@ def form_field_update(
     help_text: str = "",
     choices: list[str] | None = None,
     is_required: bool = False,
-    total: str = "",
+    group: ParticipantGroup | None = None,
 ) -> FormField:
     """Change a field in place. Answers stay attached, so renaming keeps them; a type change would
     reinterpret them, so it is refused once anyone has answered."""
-    field = FormField.objects.select_for_update().get(pk=field.pk)
+    field = FormField.objects.select_for_update().select_related("group").get(pk=field.pk)
     cleaned = _clean_field(
-        label=label, field_type=field_type, choices=choices or [], total=total, help_text=help_text
+        review_id=field.review_id,
+        label=label,
+        field_type=field_type,
+        choices=choices or [],
+        group=group,
+        help_text=help_text,
     )
     has_answers = field.answers.exists() or field.reconciled_values.exists()
     if cleaned["field_type"] != field.field_type and has_answers:
@@ -286,14 +311,19 @@ def form_field_archive(*, field: FormField, actor: AbstractBaseUser, is_archived
 
 
 @transaction.atomic
-def form_starter_load(*, review: Review, actor: AbstractBaseUser) -> list[FormSection]:
+def form_starter_load(
+    *, review: Review, actor: AbstractBaseUser, starter: str = "qualitative"
+) -> list[FormSection]:
+    """Add one of the starting forms (``extraction.starters``) to an empty form."""
+    if starter not in STARTERS:
+        raise ReviewRuleError(STARTER_UNKNOWN)
     # Lock the review row: two clicks at once must not load the template twice.
     Review.objects.select_for_update().get(pk=review.pk)
     if FormField.objects.filter(review=review, is_archived=False).exists():
         raise ReviewRuleError(STARTER_NOT_EMPTY)
     sections = []
     first_position = _next_position(review.extraction_sections.all())
-    for offset, (title, fields) in enumerate(STARTER_FORM):
+    for offset, (title, fields) in enumerate(STARTERS[starter]["sections"]):
         section = FormSection.objects.create(review=review, title=title, position=first_position + offset)
         FormField.objects.bulk_create(
             FormField(review=review, section=section, position=position, **spec)
@@ -304,6 +334,9 @@ def form_starter_load(*, review: Review, actor: AbstractBaseUser) -> list[FormSe
         actor=actor,
         review=review,
         action="extraction.starter_load",
-        after={"sections": [title for title, _ in STARTER_FORM]},
+        after={
+            "starter": STARTERS[starter]["name"],
+            "sections": [title for title, _ in STARTERS[starter]["sections"]],
+        },
     )
     return sections

@@ -11,8 +11,17 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from extraction import selectors, services
-from extraction.forms import FieldForm, MoveForm, MoveToSectionForm, SectionForm
-from extraction.models import FieldType, FormField, FormSection, Total
+from extraction.forms import (
+    FieldForm,
+    GroupChoiceForm,
+    GroupForm,
+    MoveForm,
+    MoveToSectionForm,
+    SectionForm,
+    StarterForm,
+)
+from extraction.models import FieldType, FormField, FormSection, ParticipantGroup
+from extraction.starters import STARTERS, starter_suggested
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
 from reviews.errors import ReviewRuleError
 from reviews.models import Role
@@ -28,7 +37,9 @@ def _builder_context(access: ReviewAccess, **extra) -> dict[str, Any]:
         "sections": sections,
         "has_fields": any(section.active_fields for section in sections),
         "field_types": FieldType.choices,
-        "totals": Total.choices,
+        "groups": selectors.participant_groups(review=access.review),
+        "starters": STARTERS,
+        "starter_suggested": starter_suggested(access.review.review_type),
         "choice_types": [FieldType.SINGLE_CHOICE, FieldType.MULTIPLE_CHOICE],
         "error": "",
         **extra,
@@ -46,6 +57,7 @@ def form_builder(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse
 def _builder_done(
     request: HtmxHttpRequest, access: ReviewAccess, error: str = "", done: str = ""
 ) -> HttpResponse:
+    done = "" if error else done
     if request.htmx:
         return render(
             request, "extraction/form_builder.html#builder", _builder_context(access, error=error, done=done)
@@ -78,8 +90,58 @@ def _field(access: ReviewAccess, field_id: int) -> FormField:
 @require_POST
 @review_member_required(*BUILDER_ROLES)
 def starter_load(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    error = _run(lambda: services.form_starter_load(review=access.review, actor=request.user))
-    return _builder_done(request, access, error, "The starting template is loaded; edit it as you need.")
+    form = StarterForm(request.POST)
+    if not form.is_valid():
+        return _builder_done(request, access, services.STARTER_UNKNOWN)
+    error = _run(
+        lambda: services.form_starter_load(review=access.review, actor=request.user, **form.cleaned_data)
+    )
+    name = STARTERS[form.cleaned_data["starter"]]["name"]
+    return _builder_done(
+        request, access, error, f"The starting template for {name} is loaded; edit it as you need."
+    )
+
+
+def _group(access: ReviewAccess, group_id: int) -> ParticipantGroup:
+    return get_object_or_404(ParticipantGroup, pk=group_id, review=access.review)
+
+
+@require_POST
+@review_member_required(*BUILDER_ROLES)
+def group_add(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    form = GroupForm(request.POST)
+    if not form.is_valid():
+        return _builder_done(request, access, services.GROUP_NEEDS_NAME)
+    error = _run(
+        lambda: services.participant_group_create(
+            review=access.review, actor=request.user, **form.cleaned_data
+        )
+    )
+    return _builder_done(request, access, error, "Participant group added.")
+
+
+@require_POST
+@review_member_required(*BUILDER_ROLES)
+def group_rename(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    choice, form = GroupChoiceForm(request.POST), GroupForm(request.POST)
+    if not choice.is_valid() or not form.is_valid():
+        return _builder_done(request, access, services.GROUP_NEEDS_NAME)
+    group = _group(access, choice.cleaned_data["group"])
+    error = _run(
+        lambda: services.participant_group_rename(group=group, actor=request.user, **form.cleaned_data)
+    )
+    return _builder_done(request, access, error, "Participant group renamed.")
+
+
+@require_POST
+@review_member_required(*BUILDER_ROLES)
+def group_remove(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    choice = GroupChoiceForm(request.POST)
+    if not choice.is_valid():
+        return _builder_done(request, access)
+    group = _group(access, choice.cleaned_data["group"])
+    error = _run(lambda: services.participant_group_remove(group=group, actor=request.user))
+    return _builder_done(request, access, error, f"“{group.name}” removed.")
 
 
 @require_POST
@@ -117,9 +179,15 @@ def section_move(request: HtmxHttpRequest, access: ReviewAccess, section_id: int
     return _builder_done(request, access)
 
 
-def _field_arguments(form: FieldForm) -> dict[str, Any]:
+def _field_arguments(access: ReviewAccess, form: FieldForm) -> dict[str, Any]:
+    """The service's arguments; the group looked up in the review (ReviewRuleError when it is gone)."""
     data = dict(form.cleaned_data)
-    data["total"] = data.get("total") or ""
+    group_id = data.pop("group", None)
+    data["group"] = None
+    if group_id:
+        data["group"] = ParticipantGroup.objects.filter(pk=group_id, review=access.review).first()
+        if data["group"] is None:
+            raise ReviewRuleError(services.FIELD_GROUP_GONE)
     return data
 
 
@@ -131,7 +199,9 @@ def field_add(request: HtmxHttpRequest, access: ReviewAccess, section_id: int) -
     if not form.is_valid():
         return _builder_done(request, access, "Give the field a label and a type.")
     error = _run(
-        lambda: services.form_field_create(section=section, actor=request.user, **_field_arguments(form))
+        lambda: services.form_field_create(
+            section=section, actor=request.user, **_field_arguments(access, form)
+        )
     )
     return _builder_done(request, access, error, "Field added.")
 
@@ -144,7 +214,9 @@ def field_edit(request: HtmxHttpRequest, access: ReviewAccess, field_id: int) ->
     if not form.is_valid():
         return _builder_done(request, access, "Give the field a label and a type.")
     error = _run(
-        lambda: services.form_field_update(field=form_field, actor=request.user, **_field_arguments(form))
+        lambda: services.form_field_update(
+            field=form_field, actor=request.user, **_field_arguments(access, form)
+        )
     )
     return _builder_done(request, access, error, "Field saved; answers already given are kept.")
 

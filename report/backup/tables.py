@@ -27,7 +27,7 @@ from coding.models import (
     StudyTextPage,
     Valence,
 )
-from extraction.models import Answer, Extraction, FormField, FormSection, ReconciledValue
+from extraction.models import Answer, Extraction, FormField, FormSection, ParticipantGroup, ReconciledValue
 from report.models import OtherMethods
 from reviews.models import (
     AuditEvent,
@@ -77,6 +77,7 @@ TABLES: tuple[Table, ...] = (
     Table(FullText),
     Table(RankingSettings),
     Table(FormSection),
+    Table(ParticipantGroup),
     Table(FormField),
     Table(Extraction),
     Table(Answer, review_path="extraction__review"),

@@ -8,6 +8,10 @@ from reviews.models import Record
 from screening.models import Stage
 from tests.screening.helpers import decide, records_to_screen
 
+# The fields ``counting_fields`` adds to the qualitative starter, counting the groups HCPs and patients.
+HCP = "Number of HCP participants"
+PATIENTS = "Number of patient participants"
+
 
 def included_studies(review, owner, reviewers, count: int = 3, prefix: str = "Study") -> list[Record]:
     """``count`` records imported and included at both stages by the two reviewers."""
@@ -19,15 +23,30 @@ def included_studies(review, owner, reviewers, count: int = 3, prefix: str = "St
     return records
 
 
-def starter_form(review, actor) -> dict[str, FormField]:
-    """The built-in starting form, loaded; fields keyed by label."""
-    services.form_starter_load(review=review, actor=actor)
+def fields_by_label(review) -> dict[str, FormField]:
     return {field.label: field for field in FormField.objects.filter(review=review)}
 
 
+def starter_form(review, actor, starter: str = "qualitative") -> dict[str, FormField]:
+    """A built-in starting form, loaded; fields keyed by label."""
+    services.form_starter_load(review=review, actor=actor, starter=starter)
+    return fields_by_label(review)
+
+
+def counting_fields(review, actor, fields: dict[str, FormField]) -> dict[str, FormField]:
+    """The participant groups HCPs and patients, each counted by a new whole-number field of the
+    Participants section; all the form's fields keyed by label."""
+    section = fields["Number of participants"].section
+    for name, label in (("HCPs", HCP), ("patients", PATIENTS)):
+        group = services.participant_group_create(review=review, actor=actor, name=name)
+        services.form_field_create(
+            section=section, actor=actor, label=label, field_type="integer", group=group
+        )
+    return fields_by_label(review)
+
+
+# The qualitative starter's required fields, filled. No author or year: those come from the record.
 COMPLETE = {
-    "Author": "Smith et al.",
-    "Year": "2019",
     "Country": "Norway",
     "Study design": "Phenomenology",
     "Aims": "To explore nurses' views.",

@@ -8,7 +8,7 @@ from extraction import services
 from extraction.models import FormField, FormSection
 from reviews.models import Membership, Role
 from reviews.services import membership_change_roles
-from tests.extraction.helpers import extract, included_studies, starter_form
+from tests.extraction.helpers import HCP, counting_fields, extract, included_studies, starter_form
 from tests.url_sweep import SWEEP_ARGUMENTS, review_urls
 
 SECRET = "BOB-SECRET-FINDING-91c2"
@@ -19,7 +19,8 @@ SECRET_NUMBER = "4817"
 def bobs_draft(review_with_records, owner, reviewer, second_reviewer):
     review = review_with_records
     studies = included_studies(review, owner, [reviewer, second_reviewer], count=2, prefix="Included")
-    fields = starter_form(review, owner)
+    # A number counting a group, so that the totals are swept too.
+    fields = counting_fields(review, owner, starter_form(review, owner))
     # The sweep's record is the review's first record: include it too, so its pages are real ones.
     first = review.records.filter(merged_into__isnull=True).order_by("pk").first()
     if first not in studies:
@@ -35,7 +36,7 @@ def bobs_draft(review_with_records, owner, reviewer, second_reviewer):
             study,
             reviewer,
             fields,
-            {"Key findings": SECRET, "Number of HCP participants": SECRET_NUMBER},
+            {"Key findings": SECRET, HCP: SECRET_NUMBER},
             submit=study == first,
         )
     # bob submitted the swept study and reopened it: a draft again, with a submit and a reopen in the history.

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from extraction import services
-from tests.extraction.helpers import extract
+from tests.extraction.helpers import extract, fields_by_label
 
 
 def _reconcile_all(review, lead, study, fields):
@@ -23,14 +23,14 @@ def _reconcile_all(review, lead, study, fields):
 @pytest.fixture
 def reconciled(review, lead, reviewer, second_reviewer, studies, fields):
     services.form_field_create(
-        section=fields["Author"].section, actor=lead, label="Effect size", field_type="decimal"
+        section=fields["Country"].section, actor=lead, label="Effect size", field_type="decimal"
     )
-    fields = {field.label: field for field in type(fields["Author"]).objects.filter(review=review)}
+    fields = fields_by_label(review)
     values = {
-        "Author": '=HYPERLINK("http://evil")',
+        "Aims": '=HYPERLINK("http://evil")',
         "Key findings": "-2 fewer visits",
         "Effect size": "-0.25",
-        "Number of HCP participants": "-5",
+        "Number of participants": "-5",
         "Intervention": "@SUM(A1)",
     }
     for person in (reviewer, second_reviewer):
@@ -52,10 +52,10 @@ def test_the_reconciled_csv_has_a_row_per_study_and_neutralised_cells(
     assert header[:4] == ["record_id", "title", "authors", "year"] and "Key findings" in header
     assert len(rows) == 3
     row = dict(zip(header, rows[0], strict=True))
-    assert row["Author"] == '\'=HYPERLINK("http://evil")'
+    assert row["Aims"] == '\'=HYPERLINK("http://evil")'
     assert row["Key findings"] == "'-2 fewer visits"
     assert row["Intervention"] == "'@SUM(A1)"
-    assert row["Number of HCP participants"] == "-5"  # a number, not a formula
+    assert row["Number of participants"] == "-5"  # a number, not a formula
 
 
 def test_the_xlsx_opens_with_numbers_as_numbers(review, reconciled, lead, client_for):
@@ -63,9 +63,9 @@ def test_the_xlsx_opens_with_numbers_as_numbers(review, reconciled, lead, client
     sheet = load_workbook(io.BytesIO(response.content)).active
     header = [cell.value for cell in sheet[1]]
     row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
-    assert row["Number of HCP participants"] == -5 and isinstance(row["Number of HCP participants"], int)
+    assert row["Number of participants"] == -5 and isinstance(row["Number of participants"], int)
     assert Decimal(str(row["Effect size"])) == Decimal("-0.25") and not isinstance(row["Effect size"], str)
-    assert row["Author"].startswith("'=") and row["Key findings"] == "'-2 fewer visits"
+    assert row["Aims"].startswith("'=") and row["Key findings"] == "'-2 fewer visits"
     assert sheet.max_row == 4
 
 
@@ -73,11 +73,12 @@ def test_raw_answers_of_others_go_to_the_lead_only(
     review, reconciled, reviewer, second_reviewer, lead, client_for
 ):
     lead_rows = _rows(client_for(lead).get(f"/r/{review.slug}/extraction/export.csv?table=raw"))
-    assert sorted(row[4] for row in lead_rows[1:]) == ["bob", "carol"]
+    reviewer_column = lead_rows[0].index("reviewer")
+    assert sorted(row[reviewer_column] for row in lead_rows[1:]) == ["bob", "carol"]
     only_bob = _rows(client_for(lead).get(f"/r/{review.slug}/extraction/export.csv?table=raw&reviewer=bob"))
-    assert [row[4] for row in only_bob[1:]] == ["bob"]
+    assert [row[reviewer_column] for row in only_bob[1:]] == ["bob"]
     own = _rows(client_for(second_reviewer).get(f"/r/{review.slug}/extraction/export.csv?table=raw"))
-    assert [row[4] for row in own[1:]] == ["carol"]
+    assert [row[reviewer_column] for row in own[1:]] == ["carol"]
     refused = client_for(second_reviewer).get(
         f"/r/{review.slug}/extraction/export.csv?table=raw&reviewer=bob"
     )
@@ -87,7 +88,7 @@ def test_raw_answers_of_others_go_to_the_lead_only(
             client_for(second_reviewer).get(f"/r/{review.slug}/extraction/export.xlsx?table=raw").content
         )
     ).active
-    assert [row[4].value for row in sheet.iter_rows(min_row=2)] == ["carol"]
+    assert [row[reviewer_column].value for row in sheet.iter_rows(min_row=2)] == ["carol"]
 
 
 def test_archived_fields_stay_out_unless_asked_for_and_are_flagged(review, reconciled, lead, client_for):
@@ -109,13 +110,14 @@ def test_the_command_exports_the_reconciled_table_and_one_reviewers_answers(revi
     out = io.StringIO()
     call_command("export_extraction", review.slug, "--format", "csv", stdout=out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert len(rows) == 4 and rows[1][rows[0].index("Author")].startswith("'=")
+    assert len(rows) == 4 and rows[1][rows[0].index("Aims")].startswith("'=")
     target = tmp_path / "bob.xlsx"
     call_command(
         "export_extraction", review.slug, "--format", "xlsx", "--reviewer", "bob", "--output", str(target)
     )
     sheet = load_workbook(target).active
-    assert [row[4].value for row in sheet.iter_rows(min_row=2)] == ["bob"]
+    reviewer_column = [cell.value for cell in sheet[1]].index("reviewer")
+    assert [row[reviewer_column].value for row in sheet.iter_rows(min_row=2)] == ["bob"]
     with pytest.raises(CommandError, match="not a member"):
         call_command("export_extraction", review.slug, "--format", "csv", "--reviewer", "nobody")
     with pytest.raises(CommandError, match="No review"):

@@ -6,28 +6,30 @@ import pytest
 
 from extraction import services
 from extraction.models import Answer, Extraction
-from extraction.values import ANSWER_NOT_YEAR, ANSWER_REQUIRED
+from extraction.values import ANSWER_NOT_INTEGER, ANSWER_NOT_YEAR, ANSWER_REQUIRED
 from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
 from screening.models import Stage
-from tests.extraction.helpers import extract
+from tests.extraction.helpers import extract, fields_by_label
 from tests.screening.helpers import decide, records_to_screen
 
 
 def test_a_draft_saves_without_the_required_fields(review, reviewer, studies, fields):
     extraction = services.extraction_save(
-        review=review, record=studies[0], reviewer=reviewer, raw_answers={fields["Author"].pk: "Smith"}
+        review=review, record=studies[0], reviewer=reviewer, raw_answers={fields["Participants"].pk: "Nurses"}
     )
     assert extraction.status == Extraction.Status.DRAFT
-    assert Answer.objects.get(extraction=extraction, field=fields["Author"]).value == "Smith"
+    assert Answer.objects.get(extraction=extraction, field=fields["Participants"]).value == "Nurses"
     assert Answer.objects.get(extraction=extraction, field=fields["Aims"]).value is None
 
 
 def test_coming_back_to_a_draft_updates_it_in_place(review, reviewer, studies, fields):
-    extract(review, studies[0], reviewer, fields, {"Author": "Smith"})
-    extract(review, studies[0], reviewer, fields, {"Author": "Smyth"})
+    extract(review, studies[0], reviewer, fields, {"Participants": "Nurses"})
+    extract(review, studies[0], reviewer, fields, {"Participants": "Ward nurses"})
     assert Extraction.objects.filter(record=studies[0], reviewer=reviewer).count() == 1
-    assert Answer.objects.get(field=fields["Author"], extraction__reviewer=reviewer).value == "Smyth"
+    assert (
+        Answer.objects.get(field=fields["Participants"], extraction__reviewer=reviewer).value == "Ward nurses"
+    )
 
 
 def test_submitting_enforces_the_required_fields(review, reviewer, studies, fields):
@@ -36,18 +38,28 @@ def test_submitting_enforces_the_required_fields(review, reviewer, studies, fiel
             review=review,
             record=studies[0],
             reviewer=reviewer,
-            raw_answers={fields["Author"].pk: "Smith"},
+            raw_answers={fields["Participants"].pk: "Nurses"},
             submit=True,
         )
     assert raised.value.errors[fields["Aims"].pk] == ANSWER_REQUIRED
     assert not Extraction.objects.filter(record=studies[0]).exists()
 
 
-def test_types_are_checked_even_on_a_draft_and_nothing_is_saved(review, reviewer, studies, fields):
+def test_types_are_checked_even_on_a_draft_and_nothing_is_saved(review, owner, reviewer, studies, fields):
+    services.form_field_create(
+        section=fields["Country"].section, actor=owner, label="Year of data collection", field_type="year"
+    )
+    fields = fields_by_label(review)
     with pytest.raises(services.AnswersInvalid) as raised:
-        extract(review, studies[0], reviewer, fields, {"Year": "999", "Number of HCP participants": "twelve"})
-    assert raised.value.errors[fields["Year"].pk] == ANSWER_NOT_YEAR
-    assert fields["Number of HCP participants"].pk in raised.value.errors
+        extract(
+            review,
+            studies[0],
+            reviewer,
+            fields,
+            {"Year of data collection": "999", "Number of participants": "twelve"},
+        )
+    assert raised.value.errors[fields["Year of data collection"].pk] == ANSWER_NOT_YEAR
+    assert raised.value.errors[fields["Number of participants"].pk] == ANSWER_NOT_INTEGER
     assert not Answer.objects.exists()
 
 
@@ -55,7 +67,7 @@ def test_a_submitted_extraction_no_longer_changes(review, reviewer, studies, fie
     extraction = extract(review, studies[0], reviewer, fields, submit=True)
     assert extraction.status == "submitted" and extraction.submitted_at is not None
     with pytest.raises(ReviewRuleError, match="submitted"):
-        extract(review, studies[0], reviewer, fields, {"Author": "Changed"})
+        extract(review, studies[0], reviewer, fields, {"Aims": "Changed"})
     assert AuditEvent.objects.filter(action="extraction.submit").count() == 1
 
 

@@ -11,25 +11,36 @@ from reviews.models import AuditEvent
 from tests.extraction.helpers import extract
 
 
-def test_the_starting_template_has_the_scoping_review_fields(review, owner):
-    services.form_starter_load(review=review, actor=owner)
+def test_the_starting_template_loads_into_an_empty_form_and_is_audited(review, owner):
+    services.form_starter_load(review=review, actor=owner, starter="qualitative")
     labels = list(
         FormField.objects.filter(review=review)
         .order_by("section__position", "position")
         .values_list("label", flat=True)
     )
-    assert labels[:3] == ["Author", "Year", "Country"]
+    assert labels[:2] == ["Country", "Healthcare setting / sector"]
     assert "Key findings" in labels and "Data collection method" in labels
-    totals = dict(FormField.objects.filter(review=review).exclude(total="").values_list("label", "total"))
-    assert totals == {"Number of HCP participants": "hcp", "Number of patient participants": "patients"}
-    assert FormField.objects.get(review=review, label="Number of HCP participants").field_type == "integer"
-    assert AuditEvent.objects.filter(action="extraction.starter_load").count() == 1
+    assert FormField.objects.get(review=review, label="Number of participants").field_type == "integer"
+    # No group is counted: the review defines its own, none by default.
+    assert not FormField.objects.filter(review=review, group__isnull=False).exists()
+    event = AuditEvent.objects.get(action="extraction.starter_load")
+    assert event.after == {
+        "starter": "Qualitative studies",
+        "sections": ["Study details", "Participants", "Content"],
+    }
 
 
 def test_the_starting_template_loads_only_into_an_empty_form(review, owner):
     services.form_starter_load(review=review, actor=owner)
     with pytest.raises(ReviewRuleError, match="already has fields"):
-        services.form_starter_load(review=review, actor=owner)
+        services.form_starter_load(review=review, actor=owner, starter="scoping")
+
+
+def test_an_unknown_starting_template_is_refused(review, owner):
+    with pytest.raises(ReviewRuleError) as raised:
+        services.form_starter_load(review=review, actor=owner, starter="meta-analysis")
+    assert str(raised.value) == services.STARTER_UNKNOWN
+    assert not FormSection.objects.filter(review=review).exists()
 
 
 def test_it_adds_sections_and_fields_in_order_and_audits_them(review, lead):
@@ -52,7 +63,6 @@ def test_it_adds_sections_and_fields_in_order_and_audits_them(review, lead):
     [
         ({"label": " ", "field_type": "short_text"}, "label"),
         ({"label": "Design", "field_type": "single_choice", "choices": ["Only one"]}, "two choices"),
-        ({"label": "Setting", "field_type": "short_text", "total": "hcp"}, "whole-number or decimal"),
         ({"label": "X", "field_type": "colour"}, "type"),
     ],
 )
@@ -96,9 +106,14 @@ def test_renaming_a_field_after_answers_exist_keeps_the_answers(review, owner, r
 
 
 def test_a_field_with_answers_cannot_change_type(review, owner, reviewer, studies, fields):
-    extract(review, studies[0], reviewer, fields)
+    extract(review, studies[0], reviewer, fields, {"Number of participants": "12"})
     with pytest.raises(ReviewRuleError, match="already has answers"):
-        services.form_field_update(field=fields["Year"], actor=owner, label="Year", field_type="short_text")
+        services.form_field_update(
+            field=fields["Number of participants"],
+            actor=owner,
+            label="Number of participants",
+            field_type="short_text",
+        )
 
 
 def test_archiving_a_field_hides_it_and_keeps_its_answers(review, owner, reviewer, studies, fields):
@@ -107,7 +122,7 @@ def test_archiving_a_field_hides_it_and_keeps_its_answers(review, owner, reviewe
     services.form_field_archive(field=intervention, actor=owner)
     assert Answer.objects.get(field=intervention).value == "Peer mentoring"
     # Saving the form again (the archived field is no longer on it) leaves that answer alone.
-    extract(review, studies[0], reviewer, fields, {"Author": "Jones"})
+    extract(review, studies[0], reviewer, fields, {"Aims": "To explore it again."})
     assert Answer.objects.get(field=intervention).value == "Peer mentoring"
     services.form_field_archive(field=intervention, actor=owner, is_archived=False)
     assert FormField.objects.get(pk=intervention.pk).is_archived is False
@@ -129,7 +144,7 @@ def test_a_field_moves_to_the_end_of_another_section_and_keeps_its_answers(
         lead=lead,
         choices={intervention.pk: {"source": "agreed", "version": 0}},
     )
-    source, target = intervention.section, fields["Author"].section
+    source, target = intervention.section, fields["Country"].section
     assert source != target
     last = target.fields.order_by("position").last()
     moved = services.form_field_move_to_section(field=intervention, actor=owner, section=target)

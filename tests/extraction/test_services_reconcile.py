@@ -8,7 +8,7 @@ from extraction import selectors, services
 from extraction.models import ReconciledValue
 from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
-from tests.extraction.helpers import extract
+from tests.extraction.helpers import HCP, PATIENTS, counting_fields, extract
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def both_submitted(review, reviewer, second_reviewer, studies, fields):
         studies[0],
         reviewer,
         fields,
-        {"Country": "Norway", "Number of HCP participants": "12"},
+        {"Country": "Norway", "Number of participants": "12"},
         submit=True,
     )
     extract(
@@ -26,7 +26,7 @@ def both_submitted(review, reviewer, second_reviewer, studies, fields):
         studies[0],
         second_reviewer,
         fields,
-        {"Country": "Sweden", "Number of HCP participants": "12"},
+        {"Country": "Sweden", "Number of participants": "12"},
         submit=True,
     )
     return studies[0]
@@ -42,17 +42,17 @@ def test_agreed_picked_and_consensus_values_become_the_final_data(review, lead, 
         record=both_submitted,
         lead=lead,
         choices={
-            fields["Author"].pk: _choice("agreed"),
+            fields["Study design"].pk: _choice("agreed"),
             fields["Country"].pk: _choice("second"),
-            fields["Number of HCP participants"].pk: _choice("agreed"),
+            fields["Number of participants"].pk: _choice("agreed"),
             fields["Aims"].pk: _choice("consensus", consensus="To explore views of nurses."),
         },
     )
     final = {value.field.label: value.value for value in ReconciledValue.objects.select_related("field")}
     assert final == {
-        "Author": "Smith et al.",
+        "Study design": "Phenomenology",
         "Country": "Sweden",
-        "Number of HCP participants": 12,
+        "Number of participants": 12,
         "Aims": "To explore views of nurses.",
     }
     event = AuditEvent.objects.get(action="extraction.reconcile")
@@ -72,7 +72,7 @@ def test_a_consensus_value_is_checked_like_an_answer(review, lead, both_submitte
             review=review,
             record=both_submitted,
             lead=lead,
-            choices={fields["Year"].pk: _choice("consensus", consensus="3000")},
+            choices={fields["Number of participants"].pk: _choice("consensus", consensus="twelve")},
         )
     assert not ReconciledValue.objects.exists()
 
@@ -98,22 +98,24 @@ def test_reconciling_waits_for_both_submissions(review, lead, reviewer, studies,
     extract(review, studies[1], reviewer, fields, submit=True)
     with pytest.raises(ReviewRuleError, match="Both extractions"):
         services.extraction_reconcile(
-            review=review, record=studies[1], lead=lead, choices={fields["Author"].pk: _choice("first")}
+            review=review, record=studies[1], lead=lead, choices={fields["Aims"].pk: _choice("first")}
         )
 
 
-def test_totals_add_up_the_reconciled_participant_numbers(
-    review, lead, reviewer, second_reviewer, studies, fields
+def test_totals_add_up_the_reconciled_numbers_of_each_participant_group(
+    review, owner, lead, reviewer, second_reviewer, studies, fields
 ):
-    hcp, patients = fields["Number of HCP participants"], fields["Number of patient participants"]
-    for study, numbers in zip(studies, [("12", "4"), ("7", ""), ("30", "9")], strict=True):
+    fields = counting_fields(review, owner, fields)
+    # By hand: studies 1 and 2 are reconciled, study 3 is not (its 30 HCPs and 9 patients do not count).
+    # HCPs 12 + 7 = 19; patients 4 + blank = 4. "Number of participants" counts no group: never added.
+    for study, numbers in zip(studies, [("12", "4", "16"), ("7", "", "7"), ("30", "9", "39")], strict=True):
         for person in (reviewer, second_reviewer):
             extract(
                 review,
                 study,
                 person,
                 fields,
-                {hcp.label: numbers[0], patients.label: numbers[1]},
+                {HCP: numbers[0], PATIENTS: numbers[1], "Number of participants": numbers[2]},
                 submit=True,
             )
     for study in studies[:2]:
@@ -121,9 +123,7 @@ def test_totals_add_up_the_reconciled_participant_numbers(
         services.extraction_reconcile(review=review, record=study, lead=lead, choices=choices)
     assert selectors.extraction_totals(review) == {
         "studies": 3,
-        "hcp": 19,
-        "patients": 4,
-        "participants": 23,
+        "groups": [("HCPs", 19), ("patients", 4)],
         "studies_reconciled": 2,
     }
 
@@ -131,5 +131,5 @@ def test_totals_add_up_the_reconciled_participant_numbers(
 def test_agreement_per_field_counts_submitted_pairs(review, lead, both_submitted, fields):
     results = {field.label: result for field, result in selectors.extraction_agreement(review=review)}
     assert results["Country"].percent == 0.0 and results["Country"].pairs == 1
-    assert results["Author"].percent == 100.0
-    assert results["Author"].kappa is None  # text fields get percent agreement only
+    assert results["Aims"].percent == 100.0
+    assert results["Aims"].kappa is None  # text fields get percent agreement only

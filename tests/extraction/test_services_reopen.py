@@ -98,7 +98,7 @@ def test_it_is_refused_once_the_lead_has_begun_reconciling(
         review=review,
         record=studies[0],
         lead=lead,
-        choices={fields["Author"].pk: {"source": "agreed", "version": 0}},
+        choices={fields["Aims"].pk: {"source": "agreed", "version": 0}},
     )
     with pytest.raises(ReviewRuleError) as raised:
         _reopen(review, studies[0], reviewer)
@@ -129,7 +129,7 @@ def test_a_reopened_study_is_not_ready_to_reconcile_until_submitted_again(
             review=review,
             record=studies[0],
             lead=lead,
-            choices={fields["Author"].pk: {"source": "agreed", "version": 0}},
+            choices={fields["Aims"].pk: {"source": "agreed", "version": 0}},
         )
     assert str(raised.value) == services.RECONCILE_NOT_READY
     extract(review, studies[0], reviewer, fields, submit=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extraction.models import Extraction, FormField, ReconciledValue
+from extraction.models import Extraction, FormField, ParticipantGroup, ReconciledValue
 from tests.extraction.helpers import COMPLETE, extract
 
 
@@ -23,12 +23,15 @@ def _form_post(fields, values, action):
         ("form/", "get"),
         ("form/starter/", "post"),
         ("form/sections/add/", "post"),
+        ("form/groups/add/", "post"),
     ],
 )
 def test_a_reviewer_cannot_edit_the_form(review, second_reviewer, client_for, tail, method):
-    response = getattr(client_for(second_reviewer), method)(_url(review, tail), {"title": "Mine"})
+    response = getattr(client_for(second_reviewer), method)(
+        _url(review, tail), {"title": "Mine", "starter": "qualitative", "name": "Mine"}
+    )
     assert response.status_code == 403
-    assert not FormField.objects.exists()
+    assert not FormField.objects.exists() and not ParticipantGroup.objects.exists()
 
 
 def test_a_reviewer_cannot_reconcile(review, reviewer, second_reviewer, studies, fields, client_for):
@@ -36,20 +39,22 @@ def test_a_reviewer_cannot_reconcile(review, reviewer, second_reviewer, studies,
         extract(review, studies[0], person, fields, submit=True)
     client = client_for(second_reviewer)
     assert client.get(_url(review, f"{studies[0].pk}/reconcile/")).status_code == 403
-    data = {f"source_{fields['Author'].pk}": "first", f"version_{fields['Author'].pk}": "0"}
+    data = {f"source_{fields['Aims'].pk}": "first", f"version_{fields['Aims'].pk}": "0"}
     assert client.post(_url(review, f"{studies[0].pk}/reconcile/"), data).status_code == 403
     assert not ReconciledValue.objects.exists()
 
 
 def test_the_owner_builds_the_form_in_the_browser(review, owner, client_for):
     client = client_for(owner)
-    response = client.post(_url(review, "form/starter/"), headers={"HX-Request": "true"})
+    response = client.post(
+        _url(review, "form/starter/"), {"starter": "qualitative"}, headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body and "Key findings" in body
     section = review.extraction_sections.order_by("position").first()
     response = client.post(
         _url(review, f"form/sections/{section.pk}/fields/add/"),
-        {"label": "Funding", "field_type": "yes_no_unclear", "help_text": "Declared?", "total": ""},
+        {"label": "Funding", "field_type": "yes_no_unclear", "help_text": "Declared?", "group": ""},
     )
     assert response.status_code == 302
     funding = FormField.objects.get(label="Funding")
@@ -91,7 +96,9 @@ def test_a_reviewer_saves_a_draft_and_then_submits(review, reviewer, studies, fi
     assert "Draft saved" in response.content.decode()
     response = client.post(_url(review, f"{studies[0].pk}/"), _form_post(fields, {"Aims": ""}, "submit"))
     assert response.status_code == 422 and "required to submit" in response.content.decode()
-    response = client.post(_url(review, f"{studies[0].pk}/"), _form_post(fields, {"Year": "1890"}, "submit"))
+    response = client.post(
+        _url(review, f"{studies[0].pk}/"), _form_post(fields, {"Number of participants": "1890"}, "submit")
+    )
     assert response.status_code == 302
     assert Extraction.objects.get(reviewer=reviewer).status == "submitted"
     page = client.get(_url(review, f"{studies[0].pk}/")).content.decode()
@@ -101,11 +108,11 @@ def test_a_reviewer_saves_a_draft_and_then_submits(review, reviewer, studies, fi
 def test_a_wrong_type_keeps_what_was_typed(review, reviewer, studies, fields, client_for):
     response = client_for(reviewer).post(
         _url(review, f"{studies[0].pk}/"),
-        _form_post(fields, {"Year": "nineteen"}, "draft"),
+        _form_post(fields, {"Number of participants": "nineteen"}, "draft"),
         headers={"HX-Request": "true"},
     )
     body = response.content.decode()
-    assert "Enter a year between 1000 and 2100." in body and 'value="nineteen"' in body
+    assert "Enter a whole number, such as 12." in body and 'value="nineteen"' in body
 
 
 def test_a_study_not_included_has_no_extraction_page(review, owner, reviewer, fields, client_for):
@@ -123,13 +130,13 @@ def test_the_lead_reconciles_and_a_stale_page_gets_a_clear_message(
     client = client_for(lead)
     page = client.get(_url(review, f"{studies[0].pk}/reconcile/")).content.decode()
     assert "Differs" in page and "Agreed" in page and "Norway" in page and "Denmark" in page
-    country, author = fields["Country"].pk, fields["Author"].pk
+    country, aims = fields["Country"].pk, fields["Aims"].pk
     data = {
         f"source_{country}": "consensus",
         f"consensus_{country}": "Multiple countries",
         f"version_{country}": "0",
-        f"source_{author}": "agreed",
-        f"version_{author}": "0",
+        f"source_{aims}": "agreed",
+        f"version_{aims}": "0",
     }
     response = client.post(_url(review, f"{studies[0].pk}/reconcile/"), data, headers={"HX-Request": "true"})
     assert "Reconciled values saved." in response.content.decode()

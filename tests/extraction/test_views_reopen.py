@@ -98,7 +98,7 @@ def test_once_the_lead_has_begun_reconciling_the_reviewer_is_told_to_ask_them(
         review=review,
         record=studies[0],
         lead=lead,
-        choices={fields["Author"].pk: {"source": "agreed", "version": 0}},
+        choices={fields["Aims"].pk: {"source": "agreed", "version": 0}},
     )
     response = client_for(reviewer).post(_url(review, studies[0], "reopen/"), headers=HTMX if htmx else {})
     body = response.content.decode()

@@ -31,7 +31,7 @@ from screening.models import FullText, RecordStage, Stage
 from screening.services import full_text_mark_not_retrievable, screening_conflict_resolve
 from screening.services.ranking import ranking_settings_update
 from tests.coding.helpers import code_excerpt, coded_studies, text_read
-from tests.extraction.helpers import extract, starter_form
+from tests.extraction.helpers import counting_fields, extract, starter_form
 from tests.screening.helpers import decide, records_to_screen
 
 User = get_user_model()
@@ -84,7 +84,7 @@ def _build(review, owner, lead, reviewer, second_reviewer) -> None:
     )
 
     text_read(review, studies[0], owner)
-    fields = starter_form(review, owner)
+    fields = counting_fields(review, owner, starter_form(review, owner))
     extract(review, studies[0], reviewer, fields, {"Country": "Norway"}, submit=True)
     extract(review, studies[0], second_reviewer, fields, {"Country": "Sweden"}, submit=True)
     extraction_services.extraction_reconcile(
@@ -92,7 +92,7 @@ def _build(review, owner, lead, reviewer, second_reviewer) -> None:
         record=studies[0],
         lead=lead,
         choices={
-            fields["Author"].pk: {"source": "agreed", "version": 0, "consensus": ""},
+            fields["Aims"].pk: {"source": "agreed", "version": 0, "consensus": ""},
             fields["Country"].pk: {"source": "second", "version": 0, "consensus": ""},
         },
     )
