@@ -21,10 +21,11 @@ def _field_headers(fields: list[FormField]) -> list[str]:
 
 
 def _study_cells(record) -> list[Any]:
-    return [record.pk, record.title, "; ".join(record.authors), record.year]
+    return [record.pk, record.title, "; ".join(record.authors), record.year, record.journal, record.doi]
 
 
-STUDY_COLUMNS = ["record_id", "title", "authors", "year"]
+# From the study record, not extracted: every extractor would otherwise type them, and differ.
+STUDY_COLUMNS = ["record_id", "title", "authors", "year", "journal", "doi"]
 
 
 def reconciled_table(*, review: Review, include_archived: bool = False) -> Table:

@@ -3,11 +3,12 @@
 alice (owner and lead) defines the review's participant groups (HCPs, patients) in the form builder, chooses
 the starting template for qualitative studies among those offered, adds a number field counting each group,
 and adds a section with a single-choice field ("Analysis approach"), which she then moves to the last section
-("Content"). bob and carol, each in their own browser context, extract the two studies included at full text:
-they save a draft, come back to it and submit; bob reopens one submission to correct an answer and submits it
-again. They disagree on two fields per study; nothing of carol's may reach any page bob is sent. alice
-reconciles both studies (one value picked, one consensus value written on each), downloads the reconciled
-XLSX, and the overview adds up the reconciled numbers of each group.
+("Content"). bob and carol, each in their own browser context, extract the two studies included at full text
+(the authors, year, journal and DOI shown from the study record, not asked): they save a draft, come back to
+it and submit; bob reopens one submission to correct an answer and submits it again. They disagree on two
+fields per study; nothing of carol's may reach any page bob is sent. alice reconciles both studies (one value
+picked, one consensus value written on each), downloads the reconciled XLSX (the record's columns first), and
+the overview adds up the reconciled numbers of each group.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response, expect
 
 from extraction.models import Extraction, FormField, ReconciledValue
-from reviews.models import Membership
+from reviews.models import Membership, Record
 from reviews.services import membership_change_roles
+from reviews.services.records import record_edit
 from screening.models import RecordStage, Stage
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD, UserFactory, review_with_team
@@ -42,6 +44,7 @@ CHOICES = ["Thematic", "Framework", "Grounded theory"]
 HCP = "Number of HCP participants"
 PATIENTS = "Number of patient participants"
 GROUPS = {HCP: "HCPs", PATIENTS: "patients"}  # each field and the participant group it counts
+JOURNALS = {"A": "Journal of Advanced Nursing", "B": "BMC Primary Care"}
 FINDINGS = "Key findings"
 DATA_COLLECTION = "Data collection method"
 SELECTS = {"Country", "Study design", CHOICE_LABEL}
@@ -359,6 +362,14 @@ def _extract(page: Page, study, draft: dict, rest: dict, screenshot: str = "") -
     _study_row(page, title).get_by_role("link", name=re.compile(r"^Extract\b")).click()
     expect(page.get_by_role("heading", name="Data extraction", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name=title, level=2)).to_be_visible()
+    # The bibliographic details come from the study record; the form does not ask them.
+    record = page.get_by_role("region", name="From the study record")
+    expect(record.locator("dd")).to_have_text(
+        ["; ".join(study.authors), str(study.year), study.journal, study.doi]
+    )
+    expect(record.get_by_role("link", name=study.doi)).to_have_attribute(
+        "href", f"https://doi.org/{study.doi}"
+    )
     path = _path(page)
     form = page.get_by_role("region", name="Your extraction")
     _fill(form, draft)
@@ -484,10 +495,13 @@ def _included_studies(alice, bob, carol, review) -> dict[str, object]:
                 decide(review, record, reviewer, "include", stage=stage)
     for reviewer in (bob, carol):
         decide(review, third, reviewer, "exclude")
+    for key, record in (("A", first), ("B", second)):
+        record_edit(actor=alice, record=record, journal=JOURNALS[key])
     statuses = RecordStage.objects.filter(review=review, stage=Stage.FULL_TEXT).values_list(
         "status", flat=True
     )
     assert sorted(statuses) == ["included", "included"]
+    first, second = (Record.objects.get(pk=record.pk) for record in (first, second))
     return {"A": first, "B": second, "excluded": third}
 
 
@@ -631,7 +645,7 @@ def test_lead_builds_the_form_two_blind_reviewers_extract_and_the_lead_reconcile
 def _check_workbook(path: Path, studies: dict, fields: list[str]) -> None:
     sheet = load_workbook(path).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == ["record_id", "title", "authors", "year", *fields]
+    assert list(rows[0]) == ["record_id", "title", "authors", "year", "journal", "doi", *fields]
     assert len(rows) == 3, rows
     by_id = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert sorted(by_id) == sorted([studies["A"].pk, studies["B"].pk])
@@ -646,11 +660,15 @@ def _check_workbook(path: Path, studies: dict, fields: list[str]) -> None:
                 assert row[label] is None, (label, row[label])
             else:
                 assert row[label] == _as_text(value), (label, row[label], value)
-        assert (row["record_id"], row["title"], row["year"]) == (
+        # The record's columns, from the record: nobody typed them.
+        assert [row[column] for column in ("record_id", "title", "authors", "year", "journal", "doi")] == [
             studies[key].pk,
             studies[key].title,
+            "; ".join(studies[key].authors),
             studies[key].year,
-        )
+            JOURNALS[key],
+            studies[key].doi,
+        ]
         assert type(row["record_id"]) is int and type(row["year"]) is int
     assert by_id[studies["A"].pk][HCP] == 21
     assert by_id[studies["A"].pk][FINDINGS] == CONSENSUS["A"][1]

@@ -49,7 +49,8 @@ def test_the_reconciled_csv_has_a_row_per_study_and_neutralised_cells(
     response = client_for(second_reviewer).get(f"/r/{review.slug}/extraction/export.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     header, *rows = _rows(response)
-    assert header[:4] == ["record_id", "title", "authors", "year"] and "Key findings" in header
+    assert header[:6] == ["record_id", "title", "authors", "year", "journal", "doi"]
+    assert "Key findings" in header
     assert len(rows) == 3
     row = dict(zip(header, rows[0], strict=True))
     assert row["Aims"] == '\'=HYPERLINK("http://evil")'
