@@ -1,7 +1,7 @@
 """The demo review ``make run`` sets up, carried through every stage so each page has something to show:
-the imports (``reviews.demo``), both screening stages with a conflict for the lead, full texts, and the
-coding of a few studies by bob and carol, two of them reconciled by alice. Idempotent: each stage is
-set up once, the first time."""
+the imports (``reviews.demo``), both screening stages with a conflict for the lead, full texts, the
+participant groups extraction adds up (HCPs and patients), and the coding of a few studies by bob and
+carol, two of them reconciled by alice. Idempotent: each stage is set up once, the first time."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from coding.services import excerpts as coding
 from coding.services import reconcile
 from coding.services.frameworks import coding_setup
 from coding.services.texts import quote_find, study_text_read
+from extraction.models import ParticipantGroup
 from extraction.selectors import included_studies
+from extraction.services import participant_group_create
 from lib.simple_pdf import text_pdf
 from reviews import demo as core_demo
 from reviews.models import Record, Review
@@ -25,6 +27,9 @@ DEMO_PASSWORD = core_demo.DEMO_PASSWORD
 INCLUDED = 5  # studies included at full text
 CODED = 3  # of which bob and carol code
 RECONCILED = 2  # of which alice reconciles
+# The people the demo's studies involve, named as the overview's sentence reads: "involving 307 HCPs and 76
+# patients".
+PARTICIPANT_GROUPS = ("HCPs", "patients")
 
 # What the studies' participants said, by (valence, group, domain, theme, code): the demo's coded passages.
 PASSAGES = [
@@ -200,6 +205,9 @@ def demo_setup() -> Review:
         _coding(review, people, studies)
     elif not CodingStudy.objects.filter(review=review).exists():
         _coding(review, people, list(included_studies(review=review)))
+    if not ParticipantGroup.objects.filter(review=review).exists():
+        for name in PARTICIPANT_GROUPS:
+            participant_group_create(review=review, actor=people["alice"], name=name)
     return review
 
 
