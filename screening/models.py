@@ -194,3 +194,25 @@ class ReviewerRanking(models.Model):
 
     def __str__(self) -> str:
         return f"ranking of {self.reviewer_id} in {self.review_id}"
+
+
+class ConflictVote(models.Model):
+    """A reviewer's vote as it stood when their record became a conflict. Agreement is counted on these
+    (votes changed while the lead has the record do not move the statistics), and they outlive the
+    resolution as the history of the disagreement."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10, choices=Choice.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage", "reviewer"], name="conflict_vote_once")
+        ]
+        indexes = [models.Index(fields=["review", "stage"], name="conflict_vote_review")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} {self.choice} {self.record_id} ({self.stage}, in conflict)"

@@ -14,6 +14,7 @@ from lib.agreement import Agreement, JudgementTable, table_agreement
 from reviews.models import Record, Review
 from screening.models import (
     STAGE_SLUGS,
+    ConflictVote,
     Decision,
     FullText,
     RankingSettings,
@@ -36,9 +37,21 @@ def _active(queryset: QuerySet[RecordStage]) -> QuerySet[RecordStage]:
     return queryset.filter(is_active=True)
 
 
+def _waiting(review: Review, stage: str) -> QuerySet[RecordStage]:
+    """Records that need a decision: open ones, and conflicts a reviewer's undo left short of one (a
+    conflict is the lead's to settle, but the reviewer who took their vote back must meet it again, as
+    they would an open record, or its absence would tell them it is a conflict)."""
+    short_conflict = Q(status=RecordStage.Status.CONFLICT, decision_count__lt=review.reviewers_per_record)
+    return _active(
+        RecordStage.objects.filter(review=review, stage=stage).filter(
+            Q(status=RecordStage.Status.OPEN) | short_conflict
+        )
+    )
+
+
 def screening_queue(*, review: Review, reviewer: AbstractBaseUser, stage: str) -> QuerySet[RecordStage]:
     mine = Decision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=reviewer)
-    queue = _active(RecordStage.objects.filter(review=review, stage=stage, status=RecordStage.Status.OPEN))
+    queue = _waiting(review, stage)
     # The relevance ranking to come will order by rank first; until then, the review's fixed random order.
     return queue.exclude(Exists(mine)).order_by("order_key")
 
@@ -138,9 +151,7 @@ def screening_progress_step(*, review_id: int, reviewer_id: int, stage: str, don
 
 def screening_progress_count(*, review: Review, reviewer: AbstractBaseUser, stage: str) -> dict[str, int]:
     done = Decision.objects.filter(review=review, stage=stage, reviewer=reviewer).count()
-    open_rows = _active(
-        RecordStage.objects.filter(review=review, stage=stage, status=RecordStage.Status.OPEN)
-    )
+    open_rows = _waiting(review, stage)
     # Left = open records minus the open ones I already decided; the latter are only records waiting
     # for a second reviewer, a short list, so this stays fast at 100,000 records.
     mine = Decision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=reviewer)
@@ -222,11 +233,18 @@ def screening_stage_counts(*, review: Review, stage: str) -> dict[str, int]:
 # because it joins the decisions with themselves, which the ORM cannot say without a subquery per row.
 _AGREEMENT_SQL = """
 WITH decided AS (
+    SELECT v.record_id, u.username, CASE WHEN v.choice IN ({advance}) THEN 1 ELSE 0 END AS yes
+    FROM {vote} v
+    JOIN {record} r ON r.id = v.record_id
+    JOIN {user} u ON u.id = v.reviewer_id
+    WHERE v.review_id = %s AND v.stage = %s AND r.merged_into_id IS NULL AND r.is_removed = %s
+    UNION ALL
     SELECT d.record_id, u.username, CASE WHEN d.choice IN ({advance}) THEN 1 ELSE 0 END AS yes
     FROM {decision} d
     JOIN {record} r ON r.id = d.record_id
     JOIN {user} u ON u.id = d.reviewer_id
     WHERE d.review_id = %s AND d.stage = %s AND r.merged_into_id IS NULL AND r.is_removed = %s
+      AND NOT EXISTS (SELECT 1 FROM {vote} v WHERE v.record_id = d.record_id AND v.stage = d.stage)
 ), by_two AS (
     SELECT record_id FROM decided GROUP BY record_id HAVING COUNT(*) = 2
 )
@@ -244,11 +262,15 @@ def _judgement_tables(review: Review, stage: str) -> list[tuple[tuple[str, str],
     sql = _AGREEMENT_SQL.format(
         advance=", ".join(["%s"] * len(ADVANCE)),
         decision=Decision._meta.db_table,
+        vote=ConflictVote._meta.db_table,
         record=Record._meta.db_table,
         user=get_user_model()._meta.db_table,
     )
+    # Records that went to the lead count with the votes as first cast in the conflict (ConflictVote);
+    # the rest with the decisions as they stand.
+    parameters = [*sorted(ADVANCE), review.pk, stage, False]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*sorted(ADVANCE), review.pk, stage, False])
+        cursor.execute(sql, parameters + parameters)
         rows = cursor.fetchall()
     return [((first, second), JudgementTable(*(int(n) for n in counts))) for first, second, *counts in rows]
 

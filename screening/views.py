@@ -69,6 +69,7 @@ def _panel_context(
     }
     if record_stage is not None:
         record = record_stage.record
+        my_decision = selectors.screening_my_decision(record_stage=record_stage, reviewer=request.user)
         keywords = {"include": review.include_keywords, "exclude": review.exclude_keywords}
         context.update(
             record=record,
@@ -76,10 +77,22 @@ def _panel_context(
             abstract_html=highlight_keywords(record.abstract, **keywords),
             keywords_html=[highlight_keywords(keyword, **keywords) for keyword in record.keywords],
             sources=sorted({source.batch.source_name for source in record.sources.select_related("batch")}),
-            my_decision=selectors.screening_my_decision(record_stage=record_stage, reviewer=request.user),
+            my_decision=my_decision,
+            is_full_for_me=_is_full_for_me(review, record_stage, my_decision),
             full_text=selectors.full_text_for(record_id=record.pk) if stage == Stage.FULL_TEXT else None,
         )
     return context
+
+
+def _is_full_for_me(review, record_stage: RecordStage, my_decision) -> bool:
+    """A record with all the decisions it needs, none of them mine: settled or with the lead, it looks the
+    same (its outcome would tell a reviewer who had no part in it whether the others disagreed)."""
+    if my_decision is not None or record_stage.status in (
+        RecordStage.Status.OPEN,
+        RecordStage.Status.NOT_RETRIEVABLE,
+    ):
+        return False
+    return record_stage.is_settled or record_stage.decision_count >= review.reviewers_per_record
 
 
 @require_safe

@@ -39,7 +39,7 @@ from reviews.models import (
     Review,
     SourceRecord,
 )
-from screening.models import Decision, FullText, RankingSettings, RecordStage
+from screening.models import ConflictVote, Decision, FullText, RankingSettings, RecordStage
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ TABLES: tuple[Table, ...] = (
     Table(Merge),
     Table(RecordStage),
     Table(Decision),
+    Table(ConflictVote),
     Table(FullText),
     Table(RankingSettings),
     Table(FormSection),

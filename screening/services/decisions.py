@@ -9,7 +9,7 @@ from django.utils import timezone
 from reviews.errors import ReviewRuleError
 from reviews.models import Record, Review
 from reviews.services.audit import audit_record
-from screening.models import Choice, Decision, FullText, RecordStage, Stage
+from screening.models import Choice, ConflictVote, Decision, FullText, RecordStage, Stage
 from screening.rules import stage_outcome
 from screening.services.queues import screening_stage_open
 from screening.services.ranking import ranking_request
@@ -105,12 +105,15 @@ def screening_decision_record(
     without_full_text = _check_full_text(record, stage, choice, without_full_text.strip())
     record_stage = stage_lock(record, stage)
     decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
-    # Until the record is settled a reviewer may change their mind, also while it is a conflict:
-    # refusing then would tell them the other reviewer has decided, and differently.
+    # Until the record is settled a reviewer may change their mind, also while it is a conflict: refusing
+    # then would tell them the other reviewer has decided, and differently. Someone who has no decision on a
+    # record with all it needs hears the same whether it settled or went to the lead.
+    if decision is None and (
+        record_stage.is_settled or record_stage.decision_count >= review.reviewers_per_record
+    ):
+        raise ReviewRuleError(DECISION_FULL)
     if record_stage.is_settled:
         raise ReviewRuleError(DECISION_SETTLED)
-    if decision is None and record_stage.status != RecordStage.Status.OPEN:
-        raise ReviewRuleError(DECISION_FULL)
     before = _snapshot(decision)
     if decision is None:
         decision = Decision(review=review, record=record, stage=stage, reviewer=reviewer)
@@ -118,16 +121,17 @@ def screening_decision_record(
         _step_progress_after_commit(review, reviewer, stage, done=1)
     decision.choice, decision.reason, decision.note = choice, reason, note.strip()
     decision.without_full_text = without_full_text
+    if before == _snapshot(decision):
+        return decision  # the same decision sent again: nothing changed, nothing to record or settle
     decision.save()
-    if before != _snapshot(decision):
-        audit_record(
-            actor=reviewer,
-            review=review,
-            action="screening.decide" if before is None else "screening.change",
-            target=decision,
-            before=before,
-            after={**_snapshot(decision), "record": record.pk, "stage": stage},
-        )
+    audit_record(
+        actor=reviewer,
+        review=review,
+        action="screening.decide" if before is None else "screening.change",
+        target=decision,
+        before=before,
+        after={**_snapshot(decision), "record": record.pk, "stage": stage},
+    )
     stage_settle_if_complete(review, record_stage)
     if stage == Stage.TITLE_ABSTRACT:
         ranking_request(review=review, reviewer=reviewer)
@@ -143,7 +147,12 @@ def _step_progress_after_commit(review: Review, reviewer: AbstractBaseUser, stag
 
 
 def stage_settle_if_complete(review: Review, record_stage: RecordStage) -> None:
-    if record_stage.decision_count < review.reviewers_per_record:
+    # A conflict is the lead's to settle: votes changed meanwhile update what the lead sees, no more (if
+    # they settled it, the reviewer who changed theirs would learn how the other had voted).
+    if (
+        record_stage.decision_count < review.reviewers_per_record
+        or record_stage.status == RecordStage.Status.CONFLICT
+    ):
         record_stage.save(update_fields=["decision_count"])
         return
     decisions = Decision.objects.filter(record_id=record_stage.record_id, stage=record_stage.stage)
@@ -167,10 +176,30 @@ def stage_settle(
     record_stage.resolution_note = note
     record_stage.settled_at = timezone.now() if status in RecordStage.SETTLED else None
     record_stage.save()
+    if status == RecordStage.Status.CONFLICT:
+        _conflict_votes_keep(record_stage)
     if record_stage.stage == Stage.TITLE_ABSTRACT and status == RecordStage.Status.INCLUDED:
         screening_stage_open(
             review=record_stage.review, record_ids=[record_stage.record_id], stage=Stage.FULL_TEXT
         )
+
+
+def _conflict_votes_keep(record_stage: RecordStage) -> None:
+    """The votes as they stand when the record becomes a conflict: what agreement is counted on."""
+    decisions = Decision.objects.filter(record_id=record_stage.record_id, stage=record_stage.stage)
+    ConflictVote.objects.bulk_create(
+        [
+            ConflictVote(
+                review_id=record_stage.review_id,
+                record_id=record_stage.record_id,
+                stage=record_stage.stage,
+                reviewer_id=decision.reviewer_id,
+                choice=decision.choice,
+            )
+            for decision in decisions
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic
@@ -193,9 +222,9 @@ def screening_decision_undo(
     decision.delete()
     _step_progress_after_commit(review, reviewer, stage, done=-1)
     record_stage.decision_count -= 1
-    # A conflict loses one side and waits for a decision again.
-    record_stage.status = RecordStage.Status.OPEN
-    record_stage.save(update_fields=["decision_count", "status"])
+    # The record waits for a decision again: open, or still the lead's if it is a conflict (the reviewer
+    # sees the same either way: it is back in their queue).
+    record_stage.save(update_fields=["decision_count"])
     if stage == Stage.TITLE_ABSTRACT:
         ranking_request(review=review, reviewer=reviewer)
 

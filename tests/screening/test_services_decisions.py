@@ -220,24 +220,94 @@ def test_removed_and_merged_records_leave_the_queue_and_come_back(review, record
     assert left() == 4
 
 
-def test_a_reviewer_may_change_their_mind_while_the_record_is_a_conflict(
+def test_a_reviewer_may_change_their_mind_while_the_record_is_a_conflict_but_only_the_lead_settles_it(
     review, records, reviewer, second_reviewer
 ):
     decide(review, records[0], reviewer, "include")
     decide(review, records[0], second_reviewer, "exclude")
     assert status(records[0]) == "conflict"
+    # bob now agrees with carol: the lead sees his new vote, but the record stays the lead's (settling it
+    # would tell bob how carol had voted).
     decide(review, records[0], reviewer, "exclude")
-    assert status(records[0]) == "excluded"
+    assert status(records[0]) == "conflict"
+    assert Decision.objects.get(record=records[0], reviewer=reviewer).choice == "exclude"
 
 
-def test_undo_on_a_conflict_reopens_the_record(review, records, reviewer, second_reviewer):
+def test_sending_the_same_decision_again_on_a_conflict_records_nothing(
+    review, records, reviewer, second_reviewer
+):
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], second_reviewer, "exclude")
+    for _ in range(5):
+        decide(review, records[0], reviewer, "include")
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="screening.").values_list("action", flat=True)
+    )
+    assert actions.count("screening.conflict") == 1 and actions.count("screening.change") == 0
+
+
+def test_undo_on_a_conflict_gives_the_record_back_to_the_reviewer_and_leaves_it_with_the_lead(
+    review, records, reviewer, second_reviewer
+):
+    from screening.selectors import screening_queue
+
     decide(review, records[0], reviewer, "include")
     decide(review, records[0], second_reviewer, "exclude")
     services.screening_decision_undo(
         review=review, record=records[0], reviewer=second_reviewer, stage="title_abstract"
     )
     record_stage = RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT)
-    assert (record_stage.status, record_stage.decision_count) == ("open", 1)
+    assert (record_stage.status, record_stage.decision_count) == ("conflict", 1)
+    # Back in carol's queue, as an open record would be: its absence would tell her it is a conflict.
+    assert records[0].pk in screening_queue(
+        review=review, reviewer=second_reviewer, stage=Stage.TITLE_ABSTRACT
+    ).values_list("record_id", flat=True)
+    decide(review, records[0], second_reviewer, "include")
+    assert status(records[0]) == "conflict"
+
+
+def test_agreement_counts_the_votes_as_first_cast_in_the_conflict(review, records, reviewer, second_reviewer):
+    from screening.selectors import screening_agreement_combined
+
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], second_reviewer, "exclude")
+    before = screening_agreement_combined(review=review, stage=Stage.TITLE_ABSTRACT)
+    decide(review, records[0], reviewer, "exclude")
+    after = screening_agreement_combined(review=review, stage=Stage.TITLE_ABSTRACT)
+    assert before == after and (after.pairs, after.agreed) == (1, 0)
+
+
+def test_a_third_reviewer_cannot_tell_a_conflict_from_an_agreement(
+    review, records, owner, reviewer, second_reviewer, client_for
+):
+    from django.urls import reverse
+
+    from reviews.models import Role
+    from reviews.services import membership_add
+    from tests.factories import UserFactory
+
+    dora = UserFactory(username="dora")
+    membership_add(actor=owner, review=review, user=dora, roles={Role.REVIEWER})
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], second_reviewer, "exclude")  # a conflict
+    decide(review, records[1], reviewer, "exclude")
+    decide(review, records[1], second_reviewer, "exclude")  # settled: excluded
+    client = client_for(dora)
+    pages = [
+        client.get(
+            reverse("screening:record", args=[review.slug, "title-abstract", record.pk])
+        ).content.decode()
+        for record in records[:2]
+    ]
+    for page in pages:
+        assert "every decision it needs at this stage, from other reviewers" in page
+        assert "Settled at this stage" not in page
+    messages = []
+    for record in records[:2]:
+        with pytest.raises(ReviewRuleError) as refused:
+            decide(review, record, dora, "include")
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1]
 
 
 @pytest.mark.django_db(transaction=True)  # the figures are forgotten when the change commits
