@@ -27,3 +27,14 @@ class HeadAsGetMiddleware:
         else:
             response.content = b""
         return response
+
+
+class OneLineForbiddenFilter:
+    """A refused request is logged as one line: tandem.security already says who was refused and why, and a
+    traceback per 403 buries the log (Django's request logger attaches one to every PermissionDenied)."""
+
+    def filter(self, record) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True

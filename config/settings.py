@@ -212,6 +212,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded files are never served publicly; views stream them to members only.
 MEDIA_URL = "/media-not-served/"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1024 * 1024
+# What one file may hold once unpacked (an XLSX is a zip): records, and bytes. A small file that unpacks
+# to a million records is refused when it passes the limit, not after it has filled the memory.
+IMPORT_MAX_RECORDS = env_int("IMPORT_MAX_RECORDS", 100_000)
+IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_MB", 512) * 1024 * 1024
 FULLTEXT_MAX_BYTES = env_int("FULLTEXT_MAX_MB", 50) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -227,7 +231,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_403": {"()": "config.middleware.OneLineForbiddenFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_403"]}
+    },
     "loggers": {
         "tandem.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},

@@ -5,7 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from .base import FORMAT_NAMES, FORMATS, ImportFormatError, ParsedRecord, ParseResult
+from .base import (
+    FORMAT_NAMES,
+    FORMATS,
+    RECORDS_OVER_LIMIT,
+    ImportFormatError,
+    ParsedRecord,
+    ParseResult,
+    TooManyRecords,
+    current_limits,
+)
 from .bibtex import parse_bibtex
 from .detect import detect_binary_format, detect_text_format
 from .endnote_tagged import parse_endnote_tagged
@@ -53,6 +62,10 @@ def parse_export(data: bytes, *, filename: str, format: str | None = None) -> Pa
         return _parse(data, filename, format)
     except ImportFormatError:
         raise
+    except TooManyRecords:
+        raise ImportFormatError(
+            RECORDS_OVER_LIMIT.format(limit=current_limits().max_records), filename=filename
+        ) from None
     except Exception as err:
         # A reader bug must not surface as a server error; the user still learns which file failed.
         logger.exception("unexpected error while parsing %s", filename)
@@ -64,7 +77,12 @@ def parse_export(data: bytes, *, filename: str, format: str | None = None) -> Pa
 
 def parse_export_unguarded(data: bytes, *, filename: str, format: str | None = None) -> ParseResult:
     """parse_export without the safety net, so tests see any exception a reader lets slip."""
-    return _parse(data, filename, format)
+    try:
+        return _parse(data, filename, format)
+    except TooManyRecords:
+        raise ImportFormatError(
+            RECORDS_OVER_LIMIT.format(limit=current_limits().max_records), filename=filename
+        ) from None
 
 
 def _parse(data: bytes, filename: str, format: str | None) -> ParseResult:

@@ -57,7 +57,9 @@ class ParsedRecord:
 
     def __post_init__(self) -> None:
         # Every reader makes its records in file order, so counting them here reports every reader's
-        # progress without each one taking a callback.
+        # progress, and enforces the limit, without each one taking a callback.
+        if self.position > current_limits().max_records:
+            raise TooManyRecords()
         if self.position % PROGRESS_EVERY == 0:
             report = parse_progress.get()
             if report is not None:
@@ -67,6 +69,37 @@ class ParsedRecord:
 PROGRESS_EVERY = 1000
 # Who hears how many records a reader has made so far (the import job, to show it on the page).
 parse_progress: ContextVar[Callable[[int], None] | None] = ContextVar("parse_progress", default=None)
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """How much one file may hold, checked while it is read, before the memory is spent: a small file that
+    unpacks to a million records (an XLSX zip bomb, say) is refused at the first record past the limit."""
+
+    max_records: int = 100_000
+    max_expanded_bytes: int = 512 * 1024 * 1024
+
+
+DEFAULT_LIMITS = ParseLimits()
+# The limits the importing job set for the file being read (the defaults when none did).
+parse_limits: ContextVar[ParseLimits | None] = ContextVar("parse_limits", default=None)
+
+
+def current_limits() -> ParseLimits:
+    return parse_limits.get() or DEFAULT_LIMITS
+
+
+RECORDS_OVER_LIMIT = (
+    "the file holds more than {limit:,} records, more than one file may (split the export, or raise "
+    "IMPORT_MAX_RECORDS)"
+)
+EXPANDED_OVER_LIMIT = (
+    "the file unpacks to {size:,} MB, more than the {limit:,} MB one file may (IMPORT_MAX_EXPANDED_MB)"
+)
+
+
+class TooManyRecords(Exception):
+    """Raised from inside a reader; parse_export turns it into an ImportFormatError naming the file."""
 
 
 @dataclass

@@ -14,7 +14,7 @@ import warnings as warnings_module
 import zipfile
 from collections.abc import Iterable, Iterator
 
-from .base import ImportFormatError, ParsedRecord
+from .base import EXPANDED_OVER_LIMIT, ImportFormatError, ParsedRecord, TooManyRecords, current_limits
 from .normalise import (
     clean,
     extract_year,
@@ -113,7 +113,6 @@ _EMBASE_SOURCE = re.compile(
 )
 _CONCATENATED_NAMES = re.compile(r"(?<=\.)(?=[A-Z][a-z'])")
 # A workbook whose parts inflate beyond this is refused: it is either not an export or a zip bomb.
-_MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
 
 
 def normalise_header(name: str) -> str:
@@ -167,9 +166,14 @@ def xlsx_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
         with warnings_module.catch_warnings():
             warnings_module.simplefilter("ignore")
             try:
+                # Empty rows make no records, so they are counted here too: a sheet of a million blank
+                # rows is refused like a million records.
+                most_rows = 2 * current_limits().max_records + 1
                 for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+                    if number > most_rows:
+                        raise TooManyRecords()
                     yield number, [_cell_text(value) for value in row]
-            except ImportFormatError:
+            except (ImportFormatError, TooManyRecords):
                 raise
             except Exception as err:  # openpyxl raises many types on damaged sheets
                 raise ImportFormatError(
@@ -192,8 +196,11 @@ def _open_workbook(data: bytes, filename: str):
         raise ImportFormatError(
             "this ZIP archive is not an xlsx workbook (no xl/workbook.xml inside)", filename=filename
         )
-    if size > _MAX_XLSX_UNCOMPRESSED:
-        raise ImportFormatError("the workbook is too large once uncompressed", filename=filename)
+    limit = current_limits().max_expanded_bytes
+    if size > limit:
+        raise ImportFormatError(
+            EXPANDED_OVER_LIMIT.format(size=size // 1048576, limit=limit // 1048576), filename=filename
+        )
     with warnings_module.catch_warnings():
         warnings_module.simplefilter("ignore")
         try:

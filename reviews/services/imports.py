@@ -20,7 +20,7 @@ from reviews.errors import ReviewRuleError
 from reviews.jobs import job_enqueue, job_is_pending_here
 from reviews.models import ImportBatch, Record, Review, SourceRecord
 from reviews.parsers import FORMATS, ImportFormatError, parse_export
-from reviews.parsers.base import parse_progress
+from reviews.parsers.base import ParseLimits, parse_limits, parse_progress
 from reviews.services.audit import audit_record
 from reviews.services.duplicates import dedup_cache_adopt, duplicates_plan_for_import
 from reviews.services.lifecycle import lifecycle_tables, records_entered
@@ -299,12 +299,18 @@ def _import_batch_run_locked(batch_id: int, started: float) -> None:
         watch.lap("read")
         # Records read so far show on the page while a large file is parsed.
         reading = parse_progress.set(lambda done: import_progress_set(batch_id, "reading", done, 0))
+        limited = parse_limits.set(
+            ParseLimits(
+                max_records=settings.IMPORT_MAX_RECORDS, max_expanded_bytes=settings.IMPORT_MAX_EXPANDED_BYTES
+            )
+        )
         try:
             result = parse_export(
                 data, filename=batch.original_filename, format=batch.requested_format or None
             )
         finally:
             parse_progress.reset(reading)
+            parse_limits.reset(limited)
         del data
         watch.lap("parse")
         total = len(result.records)
