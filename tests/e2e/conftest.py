@@ -119,14 +119,20 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[[], Page]]:
-    """``new_page()`` gives a page in a fresh browser context: its own cookies, so its own login."""
+def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
+    """``new_page()`` gives a page in a fresh browser context: its own cookies, so its own login.
+
+    ``new_page(viewport={"width": 390, "height": 844}, has_touch=True)`` gives a phone-sized one with a
+    touch screen instead of a mouse: CSS then matches ``(hover: none) and (pointer: coarse)``.
+    """
     contexts = []
     pages: list[Page] = []
     watch = request.node.stash.setdefault(AXE_WATCH, AxeWatch())
 
-    def make() -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    def make(*, viewport: dict[str, int] | None = None, has_touch: bool = False) -> Page:
+        context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 900}, has_touch=has_touch, locale="en-GB"
+        )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         watch.attach(context)
