@@ -121,6 +121,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 900)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 960)
 CELERY_TASK_ROUTES = {"reviews.tasks.*": {"queue": "imports"}}
+# A job taken but not acknowledged (its worker killed) goes back to the queue after the visibility timeout.
+# Redis's default is an hour; any value shorter than the longest job would hand a running import to a
+# second worker. The time limit plus five minutes brings a killed job back by itself within ~21 minutes;
+# the Import page offers Try again much sooner, once the job's heartbeat stops (IMPORT_STALE_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 # Without a broker, jobs run on a thread of the web process (see reviews/jobs.py), so uploads return at once.
 TANDEM_JOBS_IN_THREAD = env_bool("TANDEM_JOBS_IN_THREAD", not REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -216,6 +221,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1024 * 1024
 # to a million records is refused when it passes the limit, not after it has filled the memory.
 IMPORT_MAX_RECORDS = env_int("IMPORT_MAX_RECORDS", 100_000)
 IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_MB", 512) * 1024 * 1024
+# A running import renews a heartbeat every few seconds; this long without one and it counts as dead
+# (its worker killed), and the Import page offers Try again.
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 60)
 FULLTEXT_MAX_BYTES = env_int("FULLTEXT_MAX_MB", 50) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

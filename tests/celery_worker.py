@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import redis
@@ -13,6 +17,7 @@ import screening.tasks  # noqa: F401
 from config.celery import app
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _redis_is_up() -> bool:
@@ -46,3 +51,68 @@ def celery_on_redis():
         yield app
     app.conf.update(saved)
     _forget_connections()
+
+
+# --- A worker in a process of its own, for the tests that kill it --------------------------------------
+
+
+def database_url() -> str:
+    """The test database as a URL, for a worker process started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (
+        f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+@contextlib.contextmanager
+def worker_process(redis_url: str, log: Path, **environment: str):
+    """`celery worker` as deployed (solo pool, the imports queue), on the test database and MEDIA_ROOT."""
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": redis_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **environment,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "imports,default"]
+    command += ["--pool", "solo", "--without-mingle", "--without-gossip", "--loglevel", "INFO"]
+    with log.open("ab") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
+def publishing_to(redis_url: str):
+    """Jobs this test process queues go to the broker at redis_url, and its cache (progress, heartbeats)
+    is that Redis too, as in a deployment; no worker in this process."""
+    from django.test import override_settings
+
+    keys = ("broker_url", "broker_read_url", "broker_write_url", "task_always_eager")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        broker_url=redis_url, broker_read_url=redis_url, broker_write_url=redis_url, task_always_eager=False
+    )
+    _forget_connections()
+    cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    try:
+        with override_settings(TANDEM_JOBS_IN_THREAD=False, CACHES=cache):
+            yield
+    finally:
+        app.conf.update(saved)
+        _forget_connections()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
+import psycopg
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -145,37 +147,92 @@ def import_batch_create(
     return batch
 
 
-IMPORT_NOT_STALLED = "This file is still being imported (or waiting its turn); there is nothing to retry yet."
-
-
 # Without a broker the job starts on a thread as the upload commits; a batch still waiting after this long
 # with no thread of this process on it was cut short by a restart.
 IMPORT_THREAD_START_SECONDS = 30
+# A running job renews its heartbeat this often; it counts as dead once settings.IMPORT_STALE_SECONDS pass
+# without one (a worker killed with -9, a machine that went away).
+IMPORT_HEARTBEAT_SECONDS = 5
+# A job the task queue retries (a lost database connection) waits up to about 40 s first, and one queued
+# again by hand needs time to reach a worker: neither counts as dead meanwhile.
+IMPORT_RETRY_PATIENCE_SECONDS = 120
+
+
+def import_heartbeat_key(batch_id: int) -> str:
+    return f"tandem:import-heartbeat:{batch_id}"
+
+
+def _heartbeat_set(batch_id: int, seconds: float) -> None:
+    cache.set(import_heartbeat_key(batch_id), time.time(), timeout=max(1, round(seconds)))
+
+
+class _Heartbeat:
+    """While a job runs, a thread renews a short-lived cache key; when the process dies the key expires,
+    which is how the Import page tells a dead job from a slow one (progress alone cannot: a killed job
+    leaves its last progress behind)."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"import {batch_id} heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        _heartbeat_set(self.batch_id, settings.IMPORT_STALE_SECONDS)
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        self._stop.set()
+        self._thread.join()
+        if exc_type is not None and issubclass(exc_type, OperationalError):
+            _heartbeat_set(self.batch_id, IMPORT_RETRY_PATIENCE_SECONDS)  # the task queue retries it
+
+    def _beat(self) -> None:
+        # Several beats fit in the time it takes to count as dead, so one slow write does not kill it.
+        interval = min(IMPORT_HEARTBEAT_SECONDS, settings.IMPORT_STALE_SECONDS / 4)
+        while not self._stop.wait(interval):
+            try:
+                _heartbeat_set(self.batch_id, settings.IMPORT_STALE_SECONDS)
+            except Exception:  # a cache hiccup must not end the import; the next beat tries again
+                logger.warning("import %s: heartbeat not written", self.batch_id, exc_info=True)
 
 
 def import_batch_is_stalled(batch: ImportBatch) -> bool:
-    """Waiting far longer than any job may run, with no sign of work: its message was lost (a broker
-    restart, say) or no worker is running; without a broker, the web process restarted under the job.
-    Such a batch may be queued again; the attempt counter still stops a file that keeps killing workers."""
+    """Pending with no live job behind it, so it may be queued again. A job that started beats a heartbeat
+    while it runs: once that stops (its worker killed) the batch is stalled within IMPORT_STALE_SECONDS. A
+    batch no job has started yet may only be waiting its turn behind other imports, so it counts as
+    stalled (its message lost with the broker, or no worker running) only after far longer than any job
+    may run; without a broker, once no thread of this process has it. Queueing it again is always safe:
+    the job runs once, and the attempt counter still stops a file that keeps killing workers."""
     from reviews.tasks import import_batch_process
 
-    if batch.status != ImportBatch.Status.PENDING or import_progress_get(batch.pk) is not None:
+    if batch.status != ImportBatch.Status.PENDING or cache.get(import_heartbeat_key(batch.pk)) is not None:
         return False
-    waited = (timezone.now() - batch.created_at).total_seconds()
     if settings.TANDEM_JOBS_IN_THREAD:
-        return waited > IMPORT_THREAD_START_SECONDS and not job_is_pending_here(
-            import_batch_process, batch.pk
-        )
-    return waited > settings.CELERY_TASK_TIME_LIMIT + 60
+        if job_is_pending_here(import_batch_process, batch.pk):
+            return False
+        if batch.attempts:
+            return True
+        return (timezone.now() - batch.created_at).total_seconds() > IMPORT_THREAD_START_SECONDS
+    if batch.attempts:
+        return True
+    return (timezone.now() - batch.created_at).total_seconds() > settings.CELERY_TASK_TIME_LIMIT + 60
+
+
+def import_batch_was_interrupted(batch: ImportBatch) -> bool:
+    """A stalled batch whose job had started: it was cut short, not lost before it began."""
+    return batch.attempts > 0
 
 
 @transaction.atomic
-def import_batch_retry(*, actor: AbstractBaseUser, batch: ImportBatch) -> ImportBatch:
+def import_batch_retry(*, actor: AbstractBaseUser, batch: ImportBatch) -> bool:
+    """Queue a stalled batch again; False (and nothing done) when it is not stalled, which is what a
+    second press of Try again finds: the first one's job is on its way."""
     from reviews.tasks import import_batch_process
 
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if not import_batch_is_stalled(batch):
-        raise ReviewRuleError(IMPORT_NOT_STALLED)
+        return False
     audit_record(
         actor=actor,
         review=batch.review,
@@ -183,8 +240,9 @@ def import_batch_retry(*, actor: AbstractBaseUser, batch: ImportBatch) -> Import
         target=batch,
         after={"attempts": batch.attempts},
     )
+    _heartbeat_set(batch.pk, IMPORT_RETRY_PATIENCE_SECONDS)
     transaction.on_commit(lambda: job_enqueue(import_batch_process, batch.pk))
-    return batch
+    return True
 
 
 # --- The job -----------------------------------------------------------------------------------
@@ -245,8 +303,14 @@ class ImportOutcome:
 
 def import_batch_run(*, batch_id: int) -> ImportBatch:
     """Parse, write and deduplicate one batch in a single transaction. Safe to run twice."""
-    if not _import_batch_claim(batch_id):
-        return ImportBatch.objects.get(pk=batch_id)
+    with _Heartbeat(batch_id):
+        if not _import_batch_claim(batch_id):
+            return ImportBatch.objects.get(pk=batch_id)
+        _import_batch_attempt(batch_id)
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _import_batch_attempt(batch_id: int) -> None:
     started = time.monotonic()
     try:
         _import_batch_run_locked(batch_id, started)
@@ -254,13 +318,19 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
         _import_batch_fail(batch_id, str(error))
     except SoftTimeLimitExceeded:
         _import_batch_fail(batch_id, IMPORT_TIMED_OUT.format(seconds=settings.CELERY_TASK_SOFT_TIME_LIMIT))
-    except OperationalError:
-        # A lost connection or lock timeout: the transaction rolled back; the task retries.
-        raise
+    except (OperationalError, psycopg.OperationalError) as error:
+        # A lost connection or lock timeout: the transaction rolled back and the task retries. psycopg's
+        # own error (raised by the COPY that writes the records, outside Django's cursor wrapper) is
+        # passed on as Django's, which is what the task retries on; the broken connection is closed so
+        # that the retry opens a new one.
+        if not connection.in_atomic_block:
+            connection.close()
+        if isinstance(error, OperationalError):
+            raise
+        raise OperationalError(str(error)) from error
     except Exception as error:
         logger.exception("import of batch %s failed", batch_id)
         _import_batch_fail(batch_id, IMPORT_CRASHED.format(kind=error.__class__.__name__))
-    return ImportBatch.objects.get(pk=batch_id)
 
 
 class _Stopwatch:

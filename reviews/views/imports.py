@@ -89,12 +89,11 @@ def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: in
 @review_member_required(Role.OWNER)
 def import_retry(request: HtmxHttpRequest, access: ReviewAccess, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=batch_id, review=access.review)
-    try:
-        import_batch_retry(actor=request.user, batch=batch)
-    except ReviewRuleError as error:
-        messages.error(request, str(error))
-    else:
+    if import_batch_retry(actor=request.user, batch=batch):
         messages.success(request, f"{batch.original_filename} is queued again.")
+    else:
+        # A second press, or a job that came back meanwhile: nothing more to do.
+        messages.info(request, f"{batch.original_filename} is already being imported.")
     return redirect("reviews:imports", slug=access.review.slug)
 
 

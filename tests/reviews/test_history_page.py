@@ -13,7 +13,9 @@ def _history(client, review, **query) -> str:
     return client.get(reverse("reviews:audit_log", args=[review.slug]), query).content.decode()
 
 
-def test_entries_say_what_happened_and_to_which_record(review, owner, lead, reviewer, second_reviewer, client_for):
+def test_entries_say_what_happened_and_to_which_record(
+    review, owner, lead, reviewer, second_reviewer, client_for
+):
     records = records_to_screen(review, owner, count=2)
     decide(review, records[0], reviewer, "include")
     decide(review, records[0], second_reviewer, "include")
@@ -42,7 +44,9 @@ def test_it_filters_by_person_stage_and_record(review, owner, lead, reviewer, se
     assert "Nothing matches" in _history(client, review, person="nobody")
 
 
-def test_a_blinded_member_still_sees_only_what_the_rule_allows(review, owner, lead, reviewer, second_reviewer, client_for):
+def test_a_blinded_member_still_sees_only_what_the_rule_allows(
+    review, owner, lead, reviewer, second_reviewer, client_for
+):
     records = records_to_screen(review, owner, count=1)
     decide(review, records[0], second_reviewer, "exclude")
     page = _history(client_for(lead), review)
