@@ -41,11 +41,11 @@ function tandemOpenPanel(url) {
   });
 }
 
-function tandemCodeSelection() {
+function tandemCodeSelection(chosen) {
   var workspace = tandemWorkspace();
   var text = document.getElementById("study-text");
   if (!workspace || !text || !workspace.hasAttribute("data-may-code")) { return false; }
-  var offsets = tandemSelectionOffsets(text);
+  var offsets = chosen || tandemSelectionOffsets(text);
   if (!offsets) { return false; }
   var url = workspace.dataset.newUrl + "?start=" + offsets.start + "&end=" + offsets.end +
     "&page=" + offsets.page + "&by=" + encodeURIComponent(workspace.dataset.highlightBy || "valence");
@@ -65,6 +65,27 @@ document.addEventListener("mouseup", function (event) {
         "?by=" + encodeURIComponent(workspace.dataset.highlightBy || "valence"));
     }
   }, 0);
+});
+
+// A touch screen sends no mouseup when a long press selects text and its handles are dragged, so a
+// button offers to code the selection while there is one. The offsets are kept as the selection changes:
+// the tap on the button may clear the selection before the click arrives.
+var tandemTouchSelection = null;
+document.addEventListener("selectionchange", function () {
+  var button = document.getElementById("code-selection");
+  var text = document.getElementById("study-text");
+  if (!button || !text || !window.matchMedia("(pointer: coarse)").matches) { return; }
+  var offsets = tandemSelectionOffsets(text);
+  if (offsets) { tandemTouchSelection = offsets; }
+  button.hidden = !offsets && !button.matches(":focus");
+});
+document.addEventListener("click", function (event) {
+  if (!event.target.closest || !event.target.closest("#code-selection")) { return; }
+  var offsets = tandemSelectionOffsets(document.getElementById("study-text")) || tandemTouchSelection;
+  if (offsets && tandemCodeSelection(offsets)) {
+    tandemTouchSelection = null;
+    event.target.closest("#code-selection").hidden = true;
+  }
 });
 
 // Keys on the reading pane: c codes the selected passage, t types a quote in. Never while typing.

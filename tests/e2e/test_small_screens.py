@@ -339,7 +339,30 @@ def test_screening_conflicts_and_extraction_work_on_a_phone(live_server, new_pag
     expect(bob.locator(".page-text").first).to_be_visible()
     _look(bob, "9-coding")
     _assert_no_key_hints(bob)
-    # Selecting a passage needs a mouse or keyboard; a quote typed in needs neither.
+    # A passage selected on a touch screen (no mouseup comes) is coded with the button that appears.
+    _wait_for_htmx(bob)
+    code_selection = bob.get_by_role("button", name="Code the selection")
+    expect(code_selection).to_be_hidden()
+    expect(bob.get_by_text("Press and hold to select a passage")).to_be_visible()
+    passage = bob.evaluate(
+        """() => {
+            const node = document.querySelector('#study-text .page-text').firstChild;
+            const text = node.textContent;
+            const start = text.indexOf(' ') + 1;
+            window.getSelection().setBaseAndExtent(node, start, node, start + 40);
+            return window.getSelection().toString();
+        }"""
+    )
+    expect(code_selection).to_be_visible()
+    _assert_touch_target(code_selection)
+    _look(bob, "9-coding-selected")
+    code_selection.tap()
+    panel = bob.locator("#coding-panel")
+    expect(panel.get_by_role("heading", name="New excerpt")).to_be_visible()
+    expect(panel.locator("blockquote.quote")).to_have_text(passage)
+    expect(code_selection).to_be_hidden()
+    # A quote typed in needs no selection at all.
+    bob.goto(f"{base}/coding/{records['study'].pk}/")
     _wait_for_htmx(bob)
     bob.get_by_role("link", name="Type a quote in instead").tap()
     expect(bob.locator("#coding-panel").get_by_role("heading", name="New excerpt")).to_be_visible()
