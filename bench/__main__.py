@@ -43,7 +43,13 @@ def _screening() -> tuple[str, str]:
     return screening_speed.run()
 
 
-BENCHMARKS = {"imports": _imports, "dedup": _dedup, "screening": _screening}
+def _backup() -> tuple[str, str]:
+    from bench import backup_speed
+
+    return backup_speed.run()
+
+
+BENCHMARKS = {"imports": _imports, "dedup": _dedup, "screening": _screening, "backup": _backup}
 
 
 def main(names: list[str]) -> None:
