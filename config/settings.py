@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view (or the CSRF check) reads the body: a body larger than its view accepts is refused.
+    "config.middleware.RequestSizeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -224,9 +226,16 @@ IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_MB", 512) * 1024 * 1024
 # A running import renews a heartbeat every few seconds; this long without one and it counts as dead
 # (its worker killed), and the Import page offers Try again.
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 60)
+# A failed import keeps its row and error for good; its uploaded file this many days (to look into what
+# failed), then it is removed. The owner's Delete removes both at once.
+FAILED_IMPORT_KEEP_DAYS = env_int("FAILED_IMPORT_KEEP_DAYS", 14)
 FULLTEXT_MAX_BYTES = env_int("FULLTEXT_MAX_MB", 50) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Larger uploads are spooled here while they arrive (not the system's /tmp: a killed process's leftovers
+# are found and swept, see reviews/uploads.py).
+FILE_UPLOAD_TEMP_DIR = Path(env_str("FILE_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads-in-progress")))
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Locale --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -205,6 +207,13 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def failed_file_kept_until(self):
+        """When a failed import's uploaded file is removed (its row and error stay); None otherwise."""
+        if self.status != self.Status.FAILED or not self.file or self.finished_at is None:
+            return None
+        return self.finished_at + dt.timedelta(days=settings.FAILED_IMPORT_KEEP_DAYS)
 
 
 class BibliographicFields(models.Model):

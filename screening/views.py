@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from csp.decorators import csp_exempt
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django_htmx.http import push_url
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.errors import ReviewRuleError
 from reviews.models import Role
+from reviews.uploads import accepts_upload
 from screening import selectors, services
 from screening.exports import decisions_csv_lines
 from screening.forms import DecisionForm, FullTextUploadForm, NotRetrievableForm, ResolveForm
@@ -213,6 +215,7 @@ def _upload_message(before: FullText | None) -> str:
     return "Full text uploaded."
 
 
+@accepts_upload(lambda: settings.FULLTEXT_MAX_BYTES)
 @require_POST
 @review_member_required()
 def full_text_upload(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from coding.services.excerpt_import import (
 from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
 from reviews.errors import ReviewRuleError
 from reviews.models import Role
+from reviews.uploads import accepts_upload
 
 MANAGERS = (Role.OWNER, Role.LEAD)
 
@@ -105,6 +107,7 @@ def label_remove(request: HtmxHttpRequest, access: ReviewAccess, kind: str, labe
     return redirect("coding:settings", slug=access.review.slug)
 
 
+@accepts_upload(lambda: settings.IMPORT_MAX_BYTES)
 @require_POST
 @review_member_required(Role.OWNER)
 def framework_add(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
@@ -129,6 +132,7 @@ def framework_add(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespons
     return redirect("coding:settings", slug=access.review.slug)
 
 
+@accepts_upload(lambda: settings.IMPORT_MAX_BYTES)
 @require_POST
 @review_member_required(Role.OWNER)
 def excerpt_import(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:

@@ -307,6 +307,7 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
         if not _import_batch_claim(batch_id):
             return ImportBatch.objects.get(pk=batch_id)
         _import_batch_attempt(batch_id)
+    import_failed_files_sweep()  # housekeeping rides on the jobs: no scheduler to run
     return ImportBatch.objects.get(pk=batch_id)
 
 
@@ -331,6 +332,23 @@ def _import_batch_attempt(batch_id: int) -> None:
     except Exception as error:
         logger.exception("import of batch %s failed", batch_id)
         _import_batch_fail(batch_id, IMPORT_CRASHED.format(kind=error.__class__.__name__))
+
+
+def import_failed_files_sweep(*, now: dt.datetime | None = None) -> int:
+    """Remove the uploaded files of imports that failed more than FAILED_IMPORT_KEEP_DAYS ago; their rows,
+    errors and history stay. How many files were removed."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.FAILED_IMPORT_KEEP_DAYS)
+    expired = ImportBatch.objects.filter(status=ImportBatch.Status.FAILED, finished_at__lt=cutoff).exclude(
+        file=""
+    )
+    removed = 0
+    for batch in expired.only("pk", "file"):
+        stored = batch.file.name
+        # The row first: a file missing under a row is harmless, a row pointing at a deleted file is not.
+        if ImportBatch.objects.filter(pk=batch.pk, file=stored).update(file=""):
+            batch.file.storage.delete(stored)
+            removed += 1
+    return removed
 
 
 class _Stopwatch:

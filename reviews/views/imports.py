@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
@@ -21,6 +22,7 @@ from reviews.services.imports import (
     import_progress_get,
 )
 from reviews.services.records import import_batch_delete
+from reviews.uploads import accepts_upload
 
 
 @require_safe
@@ -33,6 +35,7 @@ def import_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     return _render_imports(request, access, ImportFileFormSet(prefix="files"))
 
 
+@accepts_upload(lambda: settings.IMPORT_MAX_BYTES)
 @require_POST
 @review_member_required(Role.OWNER)
 def import_upload(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
