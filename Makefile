@@ -47,5 +47,10 @@ worker: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | grep -v '^tandem' > requirements.lock
 
+# The lock file against what the package registry says: listed vulnerabilities, yanked releases, newer
+# patch releases (see .ci/audit.py for what can and cannot be checked from our machines).
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py
+
 clean:
 	rm -rf $(VENV) var/static var/test-media
