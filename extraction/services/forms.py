@@ -212,7 +212,7 @@ def form_field_update(
 ) -> FormField:
     """Change a field in place. Answers stay attached, so renaming keeps them; a type change would
     reinterpret them, so it is refused once anyone has answered."""
-    field = FormField.objects.select_for_update().select_related("group").get(pk=field.pk)
+    field = FormField.objects.select_for_update(of=("self",)).select_related("group").get(pk=field.pk)
     cleaned = _clean_field(
         review_id=field.review_id,
         label=label,

@@ -35,8 +35,12 @@ from tests.celery_worker import needs_redis, publishing_to, worker_process
 from tests.reviews.importing import upload
 
 ROOT = Path(__file__).resolve().parents[2]
-# A Redis database of its own: these tests empty it, and other tests' workers use another.
-FAULTS_REDIS = re.sub(r"/\d+$", "", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15") + "/14"
+# A Redis database of its own, the one below the suite's: these tests empty it, and the suite's other
+# workers listen on the suite's own.
+_SUITE_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+_suite_db = re.search(r"/(\d+)$", _SUITE_REDIS)
+_faults_db = int(_suite_db.group(1)) - 1 if _suite_db and int(_suite_db.group(1)) > 1 else 14
+FAULTS_REDIS = re.sub(r"/\d+$", "", _SUITE_REDIS) + f"/{_faults_db}"
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="a worker in another process needs a shared PostgreSQL database"
