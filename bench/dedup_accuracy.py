@@ -48,7 +48,6 @@ import random
 import re
 import sys
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
@@ -58,8 +57,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from reviews.dedup import DedupRecord, DedupResult, find_duplicates, normalise_doi  # noqa: E402
+from reviews.dedup import DedupRecord, DedupResult, dedup_record_from, find_duplicates, normalise_doi  # noqa: E402
 from reviews.dedup.normalise import conference_like, notice_kind  # noqa: E402
+from reviews.parsers import ParsedRecord, parse_export  # noqa: E402
 
 SHARED_DATA = Path(os.environ.get("TANDEM_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 BIB_DEDUPE_SETS = ("haematology", "respiratory", "stroke", "digital_work", "special_cases")
@@ -91,57 +91,23 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-def _clean(value: str | None) -> str:
-    value = (value or "").strip()
-    return "" if value.upper() in {"NA", "UNKNOWN", "NAN", "NULL"} else value
-
-
-def _year(value: str | None) -> int | None:
-    match = re.search(r"\d{4}", value or "")
-    return int(match.group(0)) if match else None
-
-
 def _key(record_id: str) -> int:
     return int(re.sub(r"\D", "", record_id))
 
 
-_DOI_RE = re.compile(r"\b10\.\d{4,9}/\S+", re.IGNORECASE)
-
-
-def _doi(*values: str | None) -> str:
-    for value in values:
-        value = _clean(value)
-        if value and _DOI_RE.search(value):
-            return normalise_doi(value)
-    return ""
+def imported(path: Path) -> list[ParsedRecord]:
+    """The records of one file exactly as the Import page reads them: format detected from the content,
+    every column the reader recognises kept (none dropped, however unreliable it looks)."""
+    return parse_export(path.read_bytes(), filename=path.name).records
 
 
 def read_bib_dedupe(name: str, root: Path = SHARED_DATA) -> tuple[list[DedupRecord], list[list[int]]]:
     """Records and true duplicate groups of one bib-dedupe set."""
     folder = root / "bib-dedupe"
-    records = []
-    for row in _read_csv(folder / f"{name}__records_pre_merged.csv"):
-        authors = tuple(a.strip() for a in _clean(row.get("author")).split(" and ") if a.strip())
-        records.append(
-            DedupRecord(
-                key=_key(row["ID"]),
-                title=_clean(row.get("title")),
-                authors=authors,
-                year=_year(row.get("year")),
-                journal=_clean(row.get("journal")) or _clean(row.get("booktitle")),
-                volume=_clean(row.get("volume")),
-                issue=_clean(row.get("number")) or _clean(row.get("issue")),
-                pages=_clean(row.get("pages")),
-                doi=_doi(row.get("doi"), row.get("note")),
-                abstract=_clean(row.get("abstract")),
-                publication_type=_clean(row.get("ENTRYTYPE")),
-            )
-        )
-    # respiratory's "number" column holds EndNote record numbers, not issues (nearly every value is
-    # distinct); an issue column like that is dropped rather than compared.
-    issues = [r.issue for r in records if r.issue]
-    if len(issues) > 100 and len(set(issues)) > 0.9 * len(issues):
-        records = [replace(r, issue="") for r in records]
+    records = [
+        dedup_record_from(parsed, key=_key(parsed.source_record_id))
+        for parsed in imported(folder / f"{name}__records_pre_merged.csv")
+    ]
     groups = []
     for row in _read_csv(folder / f"{name}__merged_record_ids.csv"):
         ids = [_key(i) for i in row["merged_ids"].split(";") if i.strip()]
@@ -150,36 +116,17 @@ def read_bib_dedupe(name: str, root: Path = SHARED_DATA) -> tuple[list[DedupReco
     return records, groups
 
 
-# ASySD writes authors back to back: "Adeli K.Lewis G. F." -> ["Adeli K.", "Lewis G. F."].
-_ASYSD_AUTHOR_SPLIT = re.compile(r"(?<=\.)(?=[^\s.,;-])")
-
-
 def read_asysd(root: Path = SHARED_DATA, column: str = "label") -> tuple[list[DedupRecord], dict[int, str]]:
     """Records of the ASySD labelled set and each record's label (In_database / Duplicate_in_trash).
 
     With ``column="source"`` the label comes from the ``source`` column instead: "duplicate" is read as
     Duplicate_in_trash and "unique" (one kept record per study) as In_database.
     """
-    records = []
+    path = root / "ASySD" / "labelled_test_set.csv"
+    records = [dedup_record_from(parsed, key=int(parsed.source_record_id)) for parsed in imported(path)]
     labels = {}
-    for row in _read_csv(root / "ASySD" / "labelled_test_set.csv"):
+    for row in _read_csv(path):
         key = int(row["record_id"])
-        author_field = _clean(row.get("author"))
-        authors = tuple(a.strip() for a in _ASYSD_AUTHOR_SPLIT.split(author_field) if a.strip())
-        records.append(
-            DedupRecord(
-                key=key,
-                title=_clean(row.get("title")),
-                authors=authors,
-                year=_year(row.get("year")),
-                journal=_clean(row.get("journal")),
-                volume=_clean(row.get("volume")),
-                issue=_clean(row.get("number")),
-                pages=_clean(row.get("pages")),
-                doi=_doi(row.get("doi")),
-                abstract=_clean(row.get("abstract")),
-            )
-        )
         if column == "source":
             labels[key] = "Duplicate_in_trash" if row["source"].strip() == "duplicate" else "In_database"
         else:
@@ -187,40 +134,22 @@ def read_asysd(root: Path = SHARED_DATA, column: str = "label") -> tuple[list[De
     return records, labels
 
 
-def _xml_text(element: ET.Element | None) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+def read_captioned(path: Path) -> tuple[list[DedupRecord], dict[int, str]]:
+    """Records of an EndNote XML library and whether each is marked as a duplicate-set member.
+
+    EndNote's ``caption`` field says "Duplicate" on every member of a duplicate set (group ids are not
+    given); records are keyed by their position in the file.
+    """
+    records, labels = [], {}
+    for parsed in imported(path):
+        records.append(dedup_record_from(parsed, key=parsed.position))
+        captions = " ".join(parsed.raw.get("caption", []))
+        labels[parsed.position] = "Duplicate" if "Duplicate" in captions else ""
+    return records, labels
 
 
 def read_dedupe_sweep(name: str, root: Path = SHARED_DATA) -> tuple[list[DedupRecord], dict[int, str]]:
-    """Records of a dedupe-sweep EndNote XML library and whether each is marked as a duplicate-set member.
-
-    EndNote's ``caption`` field says "Duplicate" on every member of a duplicate set (group ids are not
-    given). Accession numbers are not read as PMIDs: Embase's are numbers too.
-    """
-    tree = ET.parse(root / "dedupe-sweep" / f"{name}.xml")
-    records, labels = [], {}
-    for position, rec in enumerate(tree.getroot().iter("record"), start=1):
-        ref_type = rec.find("ref-type")
-        journal = _xml_text(rec.find("periodical/full-title")) or _xml_text(
-            rec.find("titles/secondary-title")
-        )
-        records.append(
-            DedupRecord(
-                key=position,
-                title=_xml_text(rec.find("titles/title")),
-                authors=tuple(_xml_text(a) for a in rec.iterfind("contributors/authors/author")),
-                year=_year(_xml_text(rec.find("dates/year"))),
-                journal=journal,
-                volume=_xml_text(rec.find("volume")),
-                issue=_xml_text(rec.find("number")),
-                pages=_xml_text(rec.find("pages")),
-                doi=_doi(_xml_text(rec.find("electronic-resource-num"))),
-                abstract=_xml_text(rec.find("abstract")),
-                publication_type=ref_type.get("name", "") if ref_type is not None else "",
-            )
-        )
-        labels[position] = "Duplicate" if "Duplicate" in _xml_text(rec.find("caption")) else ""
-    return records, labels
+    return read_captioned(root / "dedupe-sweep" / f"{name}.xml")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -222,27 +222,36 @@ def _contained(a: Prepared, b: Prepared, min_len: int = 30) -> bool:
     return len(short.title_compact) >= min_len and short.title_compact in long.title_compact
 
 
-def _article_number(pages: tuple[tuple[int, int], ...]) -> bool:
-    """A single large number ("106482", "e0168396") is an article number, not a page."""
-    return len(pages) == 1 and pages[0][0] == pages[0][1] and pages[0][0] >= 10000
+def _cut_range(short: tuple[int, int], full: tuple[int, int]) -> bool:
+    """`short` is `full` with its leading digits cut off ("24-27" for "1324-1327")."""
+    s_first, s_last = str(short[0]), str(short[1])
+    f_first, f_last = str(full[0]), str(full[1])
+    return len(s_first) < len(f_first) and f_first.endswith(s_first) and f_last.endswith(s_last)
 
 
 def pages_relation(a: Prepared, b: Prepared) -> int:
     """1 = same first page, -1 = different pages, 0 = unknown or compatible (overlapping ranges, same last
-    page, an article number against page numbers)."""
+    page, one range cut to its last digits, or either side not a clean printed range: supplement pages,
+    an article number or e-locator, a garbled value)."""
+    if a.pages_text and a.pages_text == b.pages_text:
+        return 1
     if not a.pages or not b.pages:
         return 0
     for s1, _ in a.pages:
         for s2, _ in b.pages:
             if s1 == s2:
                 return 1
-    if _article_number(a.pages) or _article_number(b.pages):
+    if not (a.pages_clean and b.pages_clean):
         return 0
-    for s1, e1 in a.pages:
-        for s2, e2 in b.pages:
+    for r1 in a.pages:
+        s1, e1 = r1
+        for r2 in b.pages:
+            s2, e2 = r2
             if e1 == e2 and (e1 > s1 or e2 > s2):
                 return 0
             if e1 > s1 and e2 > s2 and max(s1, s2) <= min(e1, e2):
+                return 0
+            if _cut_range(r1, r2) or _cut_range(r2, r1):
                 return 0
     return -1
 
@@ -422,16 +431,33 @@ class _Evidence:
         self.same_volume = bool(a.volume) and a.volume == b.volume
         self.jrel = journal_relation(a.journal, b.journal)
         self.issue_differs = bool(a.issue and b.issue and a.issue != b.issue)
-        # Same volume, issue and page range in the same year: the same article, whatever the title says.
+        # Same volume and page range in the same year: the same article, whatever the title says. A
+        # differing issue (exports put reference managers' record numbers there) counts only against
+        # different titles (unless one is MEDLINE's translation of the other, by the same authors) or a
+        # short title (a recurring column): some journals number each issue's pages from its start.
+        short_title = min(len(a.title_compact), len(b.title_compact)) < 25
         self.same_location = (
-            not self.issue_differs
-            and (year_gap == 0 and self.same_volume and self.prel == 1 and _same_page_range(a, b))
+            (
+                not self.issue_differs
+                or (
+                    not short_title
+                    and (
+                        ts >= 0.7
+                        or contained
+                        or ((a.translated or b.translated) and self.strong_authors and self.comparable >= 2)
+                    )
+                )
+            )
+            and year_gap == 0
+            and self.same_volume
+            and self.prel == 1
+            and _same_page_range(a, b)
             and (
                 self.first_match
                 or (self.comparable == 0 and (self.jrel > 0 or (self.jrel == 0 and ts >= 0.9)))
             )
         )
-        self.short_title = min(len(a.title_compact), len(b.title_compact)) < 25
+        self.short_title = short_title
         self.conflicts: list[str] = []
         self.support = 0
         self._describe()
@@ -501,8 +527,26 @@ class _Evidence:
             and not self.short_title
         ):
             blocking = []
-        # Same long title and first page: a differing issue is a typing error.
-        if "issues differ" in blocking and self.prel > 0 and ts >= 0.95 and not self.short_title:
+        # The issue is the least reliable field (reference managers put their own record numbers there):
+        # it does not stand against the same long title and first page, nor against the same long title,
+        # authors and year in the same journal or volume when the pages do not differ. (Where neither
+        # record has pages the issue is all that tells a recurring column's instalments apart.)
+        title_ok = ts >= 0.95 or (self.contained and self.support >= 2)
+        if (
+            "issues differ" in blocking
+            and title_ok
+            and not self.short_title
+            and (
+                self.prel > 0
+                or (
+                    self.prel == 0
+                    and (self.a.pages_text or self.b.pages_text)
+                    and self.year_gap == 0
+                    and self.strong_authors
+                    and (self.jrel > 0 or self.same_volume)
+                )
+            )
+        ):
             blocking.remove("issues differ")
         # Records without authors (meeting abstract books, editorials): everything else must agree.
         anonymous_ok = (

@@ -25,6 +25,7 @@ __all__ = [
     "notice_kind",
     "page_ranges",
     "page_start",
+    "pages_comparable",
     "strip_accents",
     "strip_notice_words",
     "strip_retracted_mark",
@@ -306,6 +307,27 @@ def page_ranges(pages: str) -> tuple[tuple[int, int], ...]:
             last = int(last_digits)
         ranges.append((first, last))
     return tuple(ranges)
+
+
+# A page value that can be held against another: plain page numbers or ranges ("123-30", "233-8, 246-51"),
+# nothing else in it.
+_PLAIN_PAGES_RE = re.compile(
+    r"^\s*\d{1,5}(?:\s*[-\u2010-\u2015]+\s*\d{1,5})?(?:\s*[,;+]\s*\d{1,5}(?:\s*[-\u2010-\u2015]+\s*\d{1,5})?)*\s*$"
+)
+
+
+def pages_comparable(pages: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether the pages are a clean printed range that may count against a match when it differs.
+
+    Not: anything with letters (supplement pages "S12", e-locators "e43268", Cochrane's "CD001876", "811a",
+    "discussion 748-9"), a range whose last page comes before its first once expanded (cut or garbled),
+    a spreadsheet's date ("21-Apr") or a lone number of five digits or more (an article number).
+    """
+    if not ranges or not _PLAIN_PAGES_RE.match(pages):
+        return False
+    if any(first > last or first == 0 for first, last in ranges):
+        return False
+    return not (len(ranges) == 1 and ranges[0][0] == ranges[0][1] and ranges[0][0] >= 10000)
 
 
 def normalise_number(value: str) -> str:

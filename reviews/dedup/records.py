@@ -15,6 +15,7 @@ from .normalise import (
     normalise_title,
     notice_kind,
     page_ranges,
+    pages_comparable,
     strip_notice_words,
     strip_retracted_mark,
 )
@@ -36,6 +37,20 @@ class DedupRecord:
     pmid: str = ""
     abstract: str = ""
     publication_type: str = ""  # free text from the export ("Erratum", "Conference Abstract", "JOUR", ...)
+
+
+# The fields of a record the detector reads, besides its authors (which become a tuple).
+DEDUP_FIELDS = ("title", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "publication_type")
+
+
+def dedup_record_from(record: object, *, key: int) -> DedupRecord:
+    """The detector's view of a record read from an export or stored as a source record: every field it
+    compares, exactly as the record has it (no column is left out, however unreliable it looks)."""
+    return DedupRecord(
+        key=key,
+        authors=tuple(getattr(record, "authors", None) or ()),
+        **{name: getattr(record, name) for name in DEDUP_FIELDS},
+    )
 
 
 @dataclass
@@ -79,11 +94,14 @@ class Prepared:
         "name_tokens_cache",
         "notice",
         "pages",
+        "pages_clean",
+        "pages_text",
         "pmid",
         "spage",
         "surnames",
         "title",
         "title_compact",
+        "translated",
         "volume",
         "year",
     )
@@ -103,6 +121,9 @@ class Prepared:
         if self.notice:
             title = strip_notice_words(title)
         self.title = title
+        # MEDLINE writes a title it translated into English in square brackets.
+        raw_title = (record.title or "").strip().strip('"').rstrip(".").strip()
+        self.translated = raw_title.startswith("[") and raw_title.endswith("]")
         self.title_compact = title.replace(" ", "")
         parsed = ParsedAuthors(record.authors or ())
         surnames = parsed.surnames
@@ -122,6 +143,11 @@ class Prepared:
             self.volume = ""  # a year given as volume says nothing
         self.issue = normalise_number(record.issue or "")
         self.pages = page_ranges(record.pages or "")
+        self.pages_clean = pages_comparable(record.pages or "", self.pages)
+        # The value as written, to recognise the same garbled value ("21-Apr" where a spreadsheet ate "4-21").
+        self.pages_text = (
+            "" if is_empty(record.pages or "") else "".join((record.pages or "").split()).casefold()
+        )
         self.spage = str(self.pages[0][0]) if self.pages else ""
         self.doi = normalise_doi(record.doi or "")
         self.doi_shared = False  # set when the DOI turns out to be carried by different works

@@ -11,7 +11,15 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reviews.dedup import DedupRecord, DedupResult, PossiblePair, PreparedCache, find_duplicates
+from reviews.dedup import (
+    DedupRecord,
+    DedupResult,
+    PossiblePair,
+    PreparedCache,
+    dedup_record_from,
+    find_duplicates,
+)
+from reviews.dedup.records import DEDUP_FIELDS
 from reviews.errors import ReviewRuleError
 from reviews.models import DuplicatePair, ImportBatch, Merge, Record, Review, SourceRecord
 from reviews.parsers import ParsedRecord
@@ -24,8 +32,6 @@ PAIR_ALREADY_DECIDED = "Someone already decided this pair ({status}); nothing wa
 MERGE_ALREADY_UNDONE = "This merge was already undone."
 MERGE_BOTH_SCREENED = "Both records already have screening decisions, so they cannot be merged; remove the one screened in error."
 MERGE_CHANGED_SINCE = "Records of this merge were merged again since; undo the later merge first."
-
-_DEDUP_FIELDS = ("title", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "publication_type")
 
 
 def _new_key(position: int) -> int:
@@ -65,7 +71,7 @@ def _dedup_records_fetch(
     review: Review, source_ids: list[int], *, everything: bool
 ) -> dict[int, DedupRecord]:
     # Abstracts are left out: the detector does not match on them, and they are most of the bytes.
-    columns = ("id", "authors", *_DEDUP_FIELDS)
+    columns = ("id", "authors", *DEDUP_FIELDS)
     if everything:
         batches = [SourceRecord.objects.filter(review=review).values_list(*columns).iterator(chunk_size=5000)]
     else:
@@ -77,7 +83,7 @@ def _dedup_records_fetch(
     for rows in batches:
         for source_id, authors, *values in rows:
             fetched[source_id] = DedupRecord(
-                key=source_id, authors=tuple(authors or ()), **dict(zip(_DEDUP_FIELDS, values, strict=True))
+                key=source_id, authors=tuple(authors or ()), **dict(zip(DEDUP_FIELDS, values, strict=True))
             )
     return fetched
 
@@ -123,11 +129,7 @@ def dedup_find(review: Review, records: list[DedupRecord], **links) -> DedupResu
 
 
 def _parsed_dedup_record(parsed: ParsedRecord) -> DedupRecord:
-    return DedupRecord(
-        key=_new_key(parsed.position),
-        authors=tuple(parsed.authors),
-        **{name: getattr(parsed, name) for name in _DEDUP_FIELDS},
-    )
+    return dedup_record_from(parsed, key=_new_key(parsed.position))
 
 
 def dedup_must_links(record_of: dict[int, int]) -> list[tuple[int, int]]:
