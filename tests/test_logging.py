@@ -20,7 +20,9 @@ def test_a_403_is_logged_on_one_line_and_a_500_keeps_its_traceback():
     try:
         raise PermissionError("no")
     except PermissionError:
-        logger.warning("Forbidden (Permission denied): /r/x/", exc_info=sys.exc_info(), extra={"status_code": 403})
+        logger.warning(
+            "Forbidden (Permission denied): /r/x/", exc_info=sys.exc_info(), extra={"status_code": 403}
+        )
         logger.error("Internal Server Error: /r/x/", exc_info=sys.exc_info(), extra={"status_code": 500})
     lines = stream.getvalue().splitlines()
     forbidden = [line for line in lines if "Forbidden" in line]
