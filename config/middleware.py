@@ -31,10 +31,9 @@ class HeadAsGetMiddleware:
         request.method = "GET"
         response = self.get_response(request)
         if getattr(response, "streaming", False):
-            closing = getattr(response, "close", None)
+            # The server closes the response once sent, and so its file or generator; closing it here would
+            # also announce the request finished while middleware is still to run on it.
             response.streaming_content = []
-            if closing is not None:
-                closing()
         else:
             response.content = b""
         return response
