@@ -90,6 +90,7 @@ def _populate(review, bob, carol) -> int:
                         "choice": choice,
                         "reason": "",
                         "note": "",
+                        "without_full_text": "",
                         "created_at": now,
                         "updated_at": now,
                     }

@@ -52,12 +52,26 @@ class RecordStage(models.Model):
     )
     resolution_note = models.TextField(blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    # In a team larger than a record needs, the record a reviewer has open is theirs for a short while, so
+    # that the others are served other records (screening.services.leases); ignored in a team of two.
+    leased_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    leased_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "stage"], name="record_stage_once")]
         indexes = [
             models.Index(
                 fields=["review", "stage", "is_active", "status", "order_key"], name="record_stage_queue"
+            ),
+            # The records that may still need a decision, in queue order: what every "next record" walks.
+            # Its condition is the queue's own (selectors._waiting; a review needs at most two decisions a
+            # record), so the walk stops at the first record that fits instead of sorting all open ones.
+            models.Index(
+                fields=["review", "stage", "order_key"],
+                condition=Q(is_active=True) & (Q(status="open") | Q(status="conflict", decision_count__lt=2)),
+                name="record_stage_waiting",
             ),
             # Records waiting for a second reviewer: few at any time, counted on every decision.
             models.Index(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from lib.agreement import Agreement, JudgementTable, table_agreement
-from reviews.models import Record, Review
+from reviews.models import Membership, Record, Review, SourceRecord
 from screening.models import (
     STAGE_SLUGS,
     ConflictVote,
@@ -37,11 +39,18 @@ def _active(queryset: QuerySet[RecordStage]) -> QuerySet[RecordStage]:
     return queryset.filter(is_active=True)
 
 
-def _waiting(review: Review, stage: str) -> QuerySet[RecordStage]:
-    """Records that need a decision: open ones, and conflicts a reviewer's undo left short of one (a
-    conflict is the lead's to settle, but the reviewer who took their vote back must meet it again, as
-    they would an open record, or its absence would tell them it is a conflict)."""
-    short_conflict = Q(status=RecordStage.Status.CONFLICT, decision_count__lt=review.reviewers_per_record)
+def _waiting(review: Review, stage: str, reviewer: AbstractBaseUser) -> QuerySet[RecordStage]:
+    """Records that may need this reviewer's decision: open ones, and conflicts they voted in that their
+    own undo left short of a decision (a conflict is the lead's to settle, but the reviewer who took their
+    vote back must meet it again, as they would an open record, or its absence would tell them it is a
+    conflict). To anyone who had no part in it a conflict is full, like a settled record: were it served to
+    them after an undo, a record they had seen full coming back would tell them it was a conflict."""
+    took_part = ConflictVote.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=reviewer)
+    short_conflict = Q(
+        Exists(took_part),
+        status=RecordStage.Status.CONFLICT,
+        decision_count__lt=review.reviewers_per_record,
+    )
     return _active(
         RecordStage.objects.filter(review=review, stage=stage).filter(
             Q(status=RecordStage.Status.OPEN) | short_conflict
@@ -50,39 +59,83 @@ def _waiting(review: Review, stage: str) -> QuerySet[RecordStage]:
 
 
 def screening_queue(*, review: Review, reviewer: AbstractBaseUser, stage: str) -> QuerySet[RecordStage]:
+    """What the reviewer has still to decide, in the review's random order."""
     mine = Decision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=reviewer)
-    queue = _waiting(review, stage)
-    # The relevance ranking to come will order by rank first; until then, the review's fixed random order.
-    return queue.exclude(Exists(mine)).order_by("order_key")
+    return _waiting(review, stage, reviewer).exclude(Exists(mine)).order_by("order_key")
+
+
+def _deciding_reviewers(review: Review) -> QuerySet[Membership]:
+    deciders = Membership.objects.filter(review=OuterRef("pk"), is_reviewer=True)
+    return deciders if review.lead_may_screen else deciders.filter(is_lead=False)
+
+
+def screening_order(*, review: Review, reviewer: AbstractBaseUser, stage: str = Stage.TITLE_ABSTRACT) -> dict:
+    """Which order the reviewer's queue is in (said plainly on the title/abstract screening page), and
+    whether the team is larger than a record needs: then each record a reviewer is served is leased to
+    them for a while and the others are served other records (``screening.services.leases``). In a team
+    that decides every record together (two reviewers, two decisions a record) nothing is leased."""
+    team, ranking_on = (
+        Review.objects.filter(pk=review.pk)
+        .annotate(
+            team=Subquery(
+                _deciding_reviewers(review).values("review").annotate(n=Count("pk")).values("n")[:1]
+            ),
+            ranking_on=Exists(RankingSettings.objects.filter(review=OuterRef("pk"), is_enabled=True)),
+        )
+        .values_list("team", "ranking_on")
+        .get()
+    )
+    order = {
+        "mode": "random",
+        "ranking_on": ranking_on,
+        "is_spread": (team or 0) > review.reviewers_per_record,
+    }
+    if ranking_on and stage == Stage.TITLE_ABSTRACT:
+        ranked = ReviewerRanking.objects.filter(review=review, reviewer=reviewer).first()
+        if ranked is not None:
+            order.update(mode="ranked", ranking=ranked)
+    return order
 
 
 def screening_next(
-    *, review: Review, reviewer: AbstractBaseUser, stage: str, after: int | None = None
+    *,
+    review: Review,
+    reviewer: AbstractBaseUser,
+    stage: str,
+    order: dict | None = None,
+    passing_over: Iterable[int] = (),
+    leased_too: bool = False,
 ) -> RecordStage | None:
+    """The first record of the reviewer's order still waiting for them: their ranked order first (title
+    and abstract, with ranking on), then the review's random order. In a team larger than a record needs,
+    records leased to another reviewer are passed over unless ``leased_too``; ``passing_over`` names
+    stage rows to leave out (ones another reviewer took a moment ago)."""
+    order = order or screening_order(review=review, reviewer=reviewer, stage=stage)
     queue = screening_queue(review=review, reviewer=reviewer, stage=stage)
-    if after is not None:
-        queue = queue.exclude(record_id=after)
-    if stage == Stage.TITLE_ABSTRACT:
-        ranked = _ranked_next(review, reviewer, queue)
+    if order["is_spread"] and not leased_too:
+        queue = queue.filter(screening_lease_free(reviewer))
+    passing_over = list(passing_over)
+    if passing_over:
+        queue = queue.exclude(pk__in=passing_over)
+    if order["mode"] == "ranked" and stage == Stage.TITLE_ABSTRACT:
+        ranked = _ranked_next(order["ranking"].record_ids, queue)
         if ranked is not None:
             return ranked
     return queue.select_related("record").first()
 
 
+def screening_lease_free(reviewer: AbstractBaseUser) -> Q:
+    """Stage rows nobody else holds: never leased, leased to this reviewer, or the lease has run out."""
+    return Q(leased_to__isnull=True) | Q(leased_to=reviewer) | Q(leased_until__lte=timezone.now())
+
+
 RANKED_CHUNK = 200
 
 
-def _ranked_next(
-    review: Review, reviewer: AbstractBaseUser, queue: QuerySet[RecordStage]
-) -> RecordStage | None:
+def _ranked_next(order: list[int], queue: QuerySet[RecordStage]) -> RecordStage | None:
     """The best record of the reviewer's ranked order still in their queue; None when they have no ranked
     order (ranking off, or not yet both an include and an exclude) or have worked through it."""
-    order = (
-        ReviewerRanking.objects.filter(review=review, reviewer=reviewer)
-        .values_list("record_ids", flat=True)
-        .first()
-    )
-    for start in range(0, len(order or []), RANKED_CHUNK):
+    for start in range(0, len(order), RANKED_CHUNK):
         chunk = order[start : start + RANKED_CHUNK]
         waiting = {row.record_id: row for row in queue.filter(record_id__in=chunk).select_related("record")}
         for record_id in chunk:
@@ -91,15 +144,22 @@ def _ranked_next(
     return None
 
 
-def screening_order(*, review: Review, reviewer: AbstractBaseUser) -> dict:
-    """Which order the reviewer's title/abstract queue is in, said plainly on the screening page."""
-    settings = RankingSettings.objects.filter(review=review).first()
-    if settings is None or not settings.is_enabled:
-        return {"mode": "random", "ranking_on": False}
-    ranked = ReviewerRanking.objects.filter(review=review, reviewer=reviewer).first()
-    if ranked is None:
-        return {"mode": "random", "ranking_on": True}
-    return {"mode": "ranked", "ranking_on": True, "ranking": ranked}
+def screening_is_full_for(
+    *, review: Review, record_stage: RecordStage, reviewer: AbstractBaseUser, my_decision: Decision | None
+) -> bool:
+    """A record with all the decisions it needs, none of them mine: settled or with the lead, it looks the
+    same (its outcome would tell a reviewer who had no part in it whether the others disagreed). A conflict
+    an undo left short of a decision is full too, for everyone but the reviewers who voted in it."""
+    if my_decision is not None or record_stage.status in (
+        RecordStage.Status.OPEN,
+        RecordStage.Status.NOT_RETRIEVABLE,
+    ):
+        return False
+    if record_stage.is_settled or record_stage.decision_count >= review.reviewers_per_record:
+        return True
+    return not ConflictVote.objects.filter(
+        record_id=record_stage.record_id, stage=record_stage.stage, reviewer=reviewer
+    ).exists()
 
 
 PROGRESS_SECONDS = 30
@@ -151,7 +211,7 @@ def screening_progress_step(*, review_id: int, reviewer_id: int, stage: str, don
 
 def screening_progress_count(*, review: Review, reviewer: AbstractBaseUser, stage: str) -> dict[str, int]:
     done = Decision.objects.filter(review=review, stage=stage, reviewer=reviewer).count()
-    open_rows = _waiting(review, stage)
+    open_rows = _waiting(review, stage, reviewer)
     # Left = open records minus the open ones I already decided; the latter are only records waiting
     # for a second reviewer, a short list, so this stays fast at 100,000 records.
     mine = Decision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=reviewer)
@@ -166,6 +226,12 @@ def screening_record_stage(*, review: Review, record_id: int, stage: str) -> Rec
         .select_related("record")
         .first()
     )
+
+
+def screening_record_sources(*, record_id: int) -> list[str]:
+    """The databases a record was found in, by name, for the screening page."""
+    names = SourceRecord.objects.filter(record_id=record_id).values_list("batch__source_name", flat=True)
+    return sorted(set(names))
 
 
 def screening_my_decision(*, record_stage: RecordStage, reviewer: AbstractBaseUser) -> Decision | None:

@@ -47,10 +47,24 @@ def _record_url(access: ReviewAccess, stage: str, record_id: int) -> str:
     return reverse("screening:record", args=[access.review.slug, STAGE_SLUGS[stage], record_id])
 
 
+_UNKNOWN = object()
+
+
 def _panel_context(
-    request, access: ReviewAccess, stage: str, record_stage: RecordStage | None, **extra
+    request,
+    access: ReviewAccess,
+    stage: str,
+    record_stage: RecordStage | None,
+    *,
+    order: dict | None = None,
+    my_decision=_UNKNOWN,
+    **extra,
 ) -> dict:
+    """The screening panel's context. ``order``: the reviewer's queue order, when the caller has it;
+    ``my_decision``: theirs on the record, when known (a record just served has none)."""
     review = access.review
+    if order is None and stage == Stage.TITLE_ABSTRACT:
+        order = selectors.screening_order(review=review, reviewer=request.user, stage=stage)
     context = {
         "access": access,
         "review": review,
@@ -59,9 +73,7 @@ def _panel_context(
         "stage_label": Stage(stage).label,
         "record_stage": record_stage,
         "progress": selectors.screening_progress(review=review, reviewer=request.user, stage=stage),
-        "order": selectors.screening_order(review=review, reviewer=request.user)
-        if stage == Stage.TITLE_ABSTRACT
-        else None,
+        "order": order if stage == Stage.TITLE_ABSTRACT else None,
         # Settled for everyone by one reviewer's mark: every queue shows it, so nobody wonders where it went.
         "not_retrievable": list(selectors.full_texts_not_retrievable(review=review)[:5])
         if stage == Stage.FULL_TEXT
@@ -71,30 +83,22 @@ def _panel_context(
     }
     if record_stage is not None:
         record = record_stage.record
-        my_decision = selectors.screening_my_decision(record_stage=record_stage, reviewer=request.user)
+        if my_decision is _UNKNOWN:
+            my_decision = selectors.screening_my_decision(record_stage=record_stage, reviewer=request.user)
         keywords = {"include": review.include_keywords, "exclude": review.exclude_keywords}
         context.update(
             record=record,
             title_html=highlight_keywords(record.title, **keywords),
             abstract_html=highlight_keywords(record.abstract, **keywords),
             keywords_html=[highlight_keywords(keyword, **keywords) for keyword in record.keywords],
-            sources=sorted({source.batch.source_name for source in record.sources.select_related("batch")}),
+            sources=selectors.screening_record_sources(record_id=record.pk),
             my_decision=my_decision,
-            is_full_for_me=_is_full_for_me(review, record_stage, my_decision),
+            is_full_for_me=selectors.screening_is_full_for(
+                review=review, record_stage=record_stage, reviewer=request.user, my_decision=my_decision
+            ),
             full_text=selectors.full_text_for(record_id=record.pk) if stage == Stage.FULL_TEXT else None,
         )
     return context
-
-
-def _is_full_for_me(review, record_stage: RecordStage, my_decision) -> bool:
-    """A record with all the decisions it needs, none of them mine: settled or with the lead, it looks the
-    same (its outcome would tell a reviewer who had no part in it whether the others disagreed)."""
-    if my_decision is not None or record_stage.status in (
-        RecordStage.Status.OPEN,
-        RecordStage.Status.NOT_RETRIEVABLE,
-    ):
-        return False
-    return record_stage.is_settled or record_stage.decision_count >= review.reviewers_per_record
 
 
 @require_safe
@@ -102,7 +106,9 @@ def _is_full_for_me(review, record_stage: RecordStage, my_decision) -> bool:
 def screen_next(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str) -> HttpResponse:
     stage = _stage(stage_slug)
     _check_screener(request, access)
-    record_stage = selectors.screening_next(review=access.review, reviewer=request.user, stage=stage)
+    record_stage = services.screening_lease_next(
+        review=access.review, reviewer=request.user, stage=stage, resume=True
+    )
     if record_stage is not None:
         return redirect(_record_url(access, stage, record_stage.record_id))
     return render(request, "screening/screen.html", _panel_context(request, access, stage, None))
@@ -130,8 +136,14 @@ def _render_next(
     saved: dict | None = None,
     error: str = "",
 ) -> HttpResponse:
-    record_stage = selectors.screening_next(review=access.review, reviewer=request.user, stage=stage)
-    context = _panel_context(request, access, stage, record_stage, previous=previous, saved=saved)
+    order = selectors.screening_order(review=access.review, reviewer=request.user, stage=stage)
+    record_stage = services.screening_lease_next(
+        review=access.review, reviewer=request.user, stage=stage, order=order
+    )
+    # A record served from the queue is one the reviewer has not decided.
+    context = _panel_context(
+        request, access, stage, record_stage, order=order, my_decision=None, previous=previous, saved=saved
+    )
     url = (
         _record_url(access, stage, record_stage.record_id)
         if record_stage
@@ -160,6 +172,7 @@ def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, reco
                 record=record_stage.record,
                 reviewer=request.user,
                 stage=stage,
+                membership=access.membership,
                 **form.cleaned_data,
             )
         except ReviewRuleError as rule_error:

@@ -30,6 +30,7 @@ from screening.services.full_texts import (
     full_text_not_retrievable_reopen,
     full_text_upload,
 )
+from screening.services.leases import screening_lease_next
 from screening.services.queues import screening_records_enter, screening_records_sync, screening_stage_open
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "screening_conflict_resolve",
     "screening_decision_record",
     "screening_decision_undo",
+    "screening_lease_next",
     "screening_records_enter",
     "screening_records_sync",
     "screening_stage_open",

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviews.errors import ReviewRuleError
-from reviews.models import Record, Review
+from reviews.models import Membership, Record, Review
 from reviews.services.audit import audit_record
 from screening.models import Choice, ConflictVote, Decision, FullText, RecordStage, Stage
 from screening.rules import stage_outcome
+from screening.services.leases import lease_end_for, lease_give
 from screening.services.queues import screening_stage_open
 from screening.services.ranking import ranking_request
 
@@ -34,9 +35,13 @@ DECISION_NEEDS_FULL_TEXT = (
 )
 
 
-def screening_check_reviewer(*, review: Review, reviewer: AbstractBaseUser) -> None:
-    """Refuse anyone who is not one of the review's deciding reviewers, saying why."""
-    membership = review.memberships.filter(user=reviewer).first()
+def screening_check_reviewer(
+    *, review: Review, reviewer: AbstractBaseUser, membership: Membership | None = None
+) -> None:
+    """Refuse anyone who is not one of the review's deciding reviewers, saying why (``membership``: theirs,
+    when the caller has it already)."""
+    if membership is None or membership.user_id != reviewer.pk or membership.review_id != review.pk:
+        membership = review.memberships.filter(user=reviewer).first()
     if membership is None or not membership.is_reviewer:
         raise ReviewRuleError(DECISION_NOT_A_REVIEWER)
     if not membership.may_decide:
@@ -97,8 +102,9 @@ def screening_decision_record(
     reason: str = "",
     note: str = "",
     without_full_text: str = "",
+    membership: Membership | None = None,
 ) -> Decision:
-    screening_check_reviewer(review=review, reviewer=reviewer)
+    screening_check_reviewer(review=review, reviewer=reviewer, membership=membership)
     if record.review_id != review.pk or not record.is_active:
         raise ReviewRuleError(DECISION_NOT_IN_REVIEW.format(record=record.pk))
     reason = _check_choice(review, stage, choice, reason.strip())
@@ -107,9 +113,15 @@ def screening_decision_record(
     decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
     # Until the record is settled a reviewer may change their mind, also while it is a conflict: refusing
     # then would tell them the other reviewer has decided, and differently. Someone who has no decision on a
-    # record with all it needs hears the same whether it settled or went to the lead.
+    # record with all it needs hears the same whether it settled or went to the lead, also when an undo left
+    # the conflict short of a decision: only the reviewers who voted in it may fill that place again.
     if decision is None and (
-        record_stage.is_settled or record_stage.decision_count >= review.reviewers_per_record
+        record_stage.is_settled
+        or record_stage.decision_count >= review.reviewers_per_record
+        or (
+            record_stage.status == RecordStage.Status.CONFLICT
+            and not _voted_in_conflict(record_stage, reviewer)
+        )
     ):
         raise ReviewRuleError(DECISION_FULL)
     if record_stage.is_settled:
@@ -124,6 +136,7 @@ def screening_decision_record(
     if before == _snapshot(decision):
         return decision  # the same decision sent again: nothing changed, nothing to record or settle
     decision.save()
+    lease_end_for(record_stage, reviewer)
     audit_record(
         actor=reviewer,
         review=review,
@@ -136,6 +149,12 @@ def screening_decision_record(
     if stage == Stage.TITLE_ABSTRACT:
         ranking_request(review=review, reviewer=reviewer)
     return decision
+
+
+def _voted_in_conflict(record_stage: RecordStage, reviewer: AbstractBaseUser) -> bool:
+    return ConflictVote.objects.filter(
+        record_id=record_stage.record_id, stage=record_stage.stage, reviewer=reviewer
+    ).exists()
 
 
 def _step_progress_after_commit(review: Review, reviewer: AbstractBaseUser, stage: str, *, done: int) -> None:
@@ -153,7 +172,7 @@ def stage_settle_if_complete(review: Review, record_stage: RecordStage) -> None:
         record_stage.decision_count < review.reviewers_per_record
         or record_stage.status == RecordStage.Status.CONFLICT
     ):
-        record_stage.save(update_fields=["decision_count"])
+        record_stage.save(update_fields=["decision_count", "leased_to", "leased_until"])
         return
     decisions = Decision.objects.filter(record_id=record_stage.record_id, stage=record_stage.stage)
     outcome = stage_outcome(record_stage.stage, list(decisions.values_list("choice", "reason")))
@@ -223,8 +242,9 @@ def screening_decision_undo(
     _step_progress_after_commit(review, reviewer, stage, done=-1)
     record_stage.decision_count -= 1
     # The record waits for a decision again: open, or still the lead's if it is a conflict (the reviewer
-    # sees the same either way: it is back in their queue).
-    record_stage.save(update_fields=["decision_count"])
+    # sees the same either way: it is back in their queue). They have it open again, so it is theirs.
+    lease_give(record_stage, reviewer)
+    record_stage.save(update_fields=["decision_count", "leased_to", "leased_until"])
     if stage == Stage.TITLE_ABSTRACT:
         ranking_request(review=review, reviewer=reviewer)
 

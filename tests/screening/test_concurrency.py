@@ -12,6 +12,7 @@ from reviews.errors import ReviewRuleError
 from screening import services
 from screening.models import Decision, RecordStage, Stage
 from screening.rules import stage_outcome
+from screening.services.decisions import DECISION_FULL
 from tests.screening.helpers import decide, records_to_screen
 
 pytestmark = [
@@ -99,3 +100,60 @@ def test_two_leads_resolving_one_conflict_at_once_do_not_overwrite_each_other(
         winner = lead if errors[0] is None else owner
         assert record_stage.resolved_by == winner
         assert record_stage.status == ("included" if winner == lead else "excluded")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_reviewers_screening_at_once_each_decide_different_records_and_every_decision_holds(
+    review, owner, reviewer, second_reviewer
+):
+    """Six reviewers, two decisions a record, each taking their next record and deciding it as fast as the
+    database lets them: every record ends with exactly two decisions, each stored once, and settles as its
+    two decisions say; the leases keep reviewers apart, so hardly any decision is refused as too late."""
+    from reviews.models import Role
+    from reviews.services import membership_add
+    from tests.factories import UserFactory
+
+    team = [reviewer, second_reviewer]
+    for name in ("dina", "emil", "fay", "gus"):
+        user = UserFactory(username=name)
+        membership_add(actor=owner, review=review, user=user, roles={Role.REVIEWER})
+        team.append(user)
+    records = records_to_screen(review, owner, count=120)
+    accepted: list[tuple[int, int, str]] = []
+    refused: list[ReviewRuleError] = []
+    lock = threading.Lock()
+
+    def screen(member, seed):
+        rng = random.Random(seed)
+        while (
+            record_stage := services.screening_lease_next(
+                review=review, reviewer=member, stage=Stage.TITLE_ABSTRACT
+            )
+        ) is not None:
+            choice = rng.choice(["include", "maybe", "exclude"])
+            try:
+                decide(review, record_stage.record, member, choice)
+            except ReviewRuleError as error:
+                with lock:
+                    refused.append(error)
+                continue
+            with lock:
+                accepted.append((record_stage.record_id, member.pk, choice))
+
+    errors = _at_once(
+        *(lambda member=member, seed=seed: screen(member, seed) for seed, member in enumerate(team))
+    )
+    assert errors == [None] * len(team), errors
+    stored = list(Decision.objects.filter(review=review).values_list("record_id", "reviewer_id", "choice"))
+    assert sorted(stored) == sorted(accepted)  # every accepted decision stored, once
+    by_record: dict[int, list[str]] = {}
+    for record_id, _, choice in stored:
+        by_record.setdefault(record_id, []).append(choice)
+    assert set(by_record) == {record.pk for record in records}
+    for record_stage in RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT):
+        choices = by_record[record_stage.record_id]
+        assert record_stage.decision_count == len(choices) == 2
+        assert record_stage.status == stage_outcome(Stage.TITLE_ABSTRACT, [(c, "") for c in choices]).status
+    assert len({reviewer_id for _, reviewer_id, _ in stored}) == len(team)  # the work was shared
+    assert all(str(error) == DECISION_FULL for error in refused)
+    assert len(refused) <= len(accepted) // 10, f"{len(refused)} of {len(accepted) + len(refused)} refused"
