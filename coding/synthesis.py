@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Length
 
 from coding.models import Code, Domain, Excerpt, Framework, PerspectiveGroup, Valence
 from coding.selectors import study_label
@@ -319,29 +320,48 @@ def theme_table(*, review: Review, scope: Scope = Scope()) -> list[ThemeRow]:
 
 
 def _examples(behind: dict[int, set[int]]) -> dict[int, list[Example]]:
-    """A few quotes per node: its longest few, one per study where it can."""
+    """A few quotes per node: its longest few, one per study where it can. The candidates are compared by
+    their length and study alone; only the quotes picked are read."""
     wanted = set()
     for ids in behind.values():
         wanted |= set(sorted(ids)[:40])
-    excerpts = {
+    facts = {
+        pk: (length, record_id)
+        for pk, length, record_id in Excerpt.objects.filter(pk__in=wanted)
+        .annotate(length=Length("quote"))
+        .values_list("pk", "length", "record_id")
+    }
+    picks = {}
+    for code_id, ids in behind.items():
+        candidates = sorted((i for i in ids if i in facts), key=lambda i: (-facts[i][0], i))
+        picks[code_id] = _spread_over_studies(candidates, {pk: facts[pk][1] for pk in candidates})
+    shown = {
         excerpt.pk: excerpt
-        for excerpt in Excerpt.objects.filter(pk__in=wanted)
+        for excerpt in Excerpt.objects.filter(pk__in={pk for picked in picks.values() for pk in picked})
         .select_related("record")
         .only("quote", "page", "record__authors", "record__year", "record__id")
     }
-    chosen = {}
-    for code_id, ids in behind.items():
-        candidates = sorted((excerpts[i] for i in ids if i in excerpts), key=lambda e: (-len(e.quote), e.pk))
-        picked, studies = [], set()
-        for excerpt in candidates:
-            if excerpt.record_id in studies and len(candidates) > EXAMPLES_PER_NODE:
-                continue
-            picked.append(Example(excerpt.quote, study_label(excerpt.record), excerpt.page))
-            studies.add(excerpt.record_id)
-            if len(picked) == EXAMPLES_PER_NODE:
-                break
-        chosen[code_id] = picked
-    return chosen
+    return {
+        code_id: [Example(shown[pk].quote, study_label(shown[pk].record), shown[pk].page) for pk in picked]
+        for code_id, picked in picks.items()
+    }
+
+
+def _spread_over_studies(candidates: list[int], study_of: dict[int, int]) -> list[int]:
+    """The first few candidates from as many studies as there are; when fewer studies than places, the
+    next longest of those studies fill them, so a node coded in one study still shows its few quotes."""
+    picked, studies = [], set()
+    for pk in candidates:
+        if study_of[pk] not in studies:
+            picked.append(pk)
+            studies.add(study_of[pk])
+    picked = picked[:EXAMPLES_PER_NODE]
+    for pk in candidates:
+        if len(picked) == EXAMPLES_PER_NODE:
+            break
+        if pk not in picked:
+            picked.append(pk)
+    return sorted(picked, key=candidates.index)
 
 
 def theme_table_export(rows: list[ThemeRow]) -> Table:

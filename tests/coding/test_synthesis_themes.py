@@ -184,3 +184,36 @@ def test_the_matrix_of_one_framework_counts_only_that_frameworks_domains(review,
     assert [record for record, _ in by_com_b.studies] == [s3]
     table = synthesis.domain_table(review=review, scope=synthesis.Scope(framework_id=com_b.pk))
     assert [(row.domain.name, row.total) for row in table.rows] == [("Opportunity", 4), ("Motivation", 0)]
+
+
+def test_examples_come_from_as_many_studies_as_there_are_and_fill_up_from_the_same_study(
+    review, owner, studies
+):
+    s1, s2 = (str(study.pk) for study in studies[:2])
+    quotes = {
+        s1: ["A long first quote from study one.", "Second quote from one.", "Third one.", "4th."],
+        s2: ["Short in two."],
+    }
+    rows = [
+        {"study": study, "quote": quote, "valence": "Barrier", "group": "HCP", "domains": "Knowledge"}
+        | {"theme": theme, "codes": "Some code" if theme == "Spread" else "Lone code"}
+        for theme, sources in (("Spread", (s1, s2)), ("Alone", (s1,)))
+        for study in sources
+        for quote in quotes[study]
+    ]
+    excerpts_import(review=review, actor=owner, data=csv_bytes(rows))
+    themes = {row.code.name: row for row in synthesis.theme_table(review=review) if row.depth == 0}
+
+    # Both studies are shown (the short quote of study two comes before study one's third and fourth),
+    # longest first.
+    assert [each.quote for each in themes["Spread"].examples] == [
+        "A long first quote from study one.",
+        "Second quote from one.",
+        "Short in two.",
+    ]
+    # One study only: its three longest quotes, not one.
+    assert [each.quote for each in themes["Alone"].examples] == [
+        "A long first quote from study one.",
+        "Second quote from one.",
+        "Third one.",
+    ]
