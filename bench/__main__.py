@@ -43,13 +43,25 @@ def _screening() -> tuple[str, str]:
     return screening_speed.run()
 
 
+def _coding() -> tuple[str, str]:
+    from bench import coding_speed
+
+    return coding_speed.run()
+
+
 def _backup() -> tuple[str, str]:
     from bench import backup_speed
 
     return backup_speed.run()
 
 
-BENCHMARKS = {"imports": _imports, "dedup": _dedup, "screening": _screening, "backup": _backup}
+BENCHMARKS = {
+    "imports": _imports,
+    "dedup": _dedup,
+    "screening": _screening,
+    "coding": _coding,
+    "backup": _backup,
+}
 
 
 def main(names: list[str]) -> None:
