@@ -122,7 +122,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Imports of 100,000 records finish in about a minute; the limits only stop a runaway job.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 900)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 960)
-CELERY_TASK_ROUTES = {"reviews.tasks.*": {"queue": "imports"}}
+CELERY_TASK_ROUTES = {
+    # Mail goes on the default queue: an invitation must not wait behind a long import.
+    "reviews.tasks.mail_send": {"queue": "default"},
+    "reviews.tasks.*": {"queue": "imports"},
+}
 # A job taken but not acknowledged (its worker killed) goes back to the queue after the visibility timeout.
 # Redis's default is an hour; any value shorter than the longest job would hand a running import to a
 # second worker. The time limit plus five minutes brings a killed job back by itself within ~21 minutes;
@@ -162,6 +166,33 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # of them saw, never one the client wrote into X-Forwarded-For (reviews.security.client_ip).
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "reviews.security.client_ip"
+
+# Who may create reviews: "anyone" with an account, or "staff" (site administrators) only.
+REVIEW_CREATORS = env_str("REVIEW_CREATORS", "anyone").strip().lower()
+if REVIEW_CREATORS not in ("anyone", "staff"):
+    raise ImproperlyConfigured(f"REVIEW_CREATORS must be 'anyone' or 'staff', not {REVIEW_CREATORS!r}")
+# An invitation's link works this many days after it was sent (or sent again).
+INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 7)
+# A password reset link works this long (Django's own setting, in seconds): three days.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24 * 3)
+
+# --- E-mail (invitations, password resets) ---------------------------------------------------
+# Without EMAIL_HOST mails are printed to the terminal (the console backend), so `make run` shows the links.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if env_bool("EMAIL_USE_TLS", False) else 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core import validators
 
 from reviews.models import Review, Role
 from reviews.parsers.base import FORMAT_NAMES
@@ -81,11 +84,80 @@ class ReviewSettingsForm(forms.Form):
 ROLE_CHOICES = Role.choices
 
 
-class MemberAddForm(forms.Form):
-    username_or_email = forms.CharField(max_length=254, label="Username or e-mail")
+INVITEE_INVALID = "Enter an e-mail address, or a username of letters, digits and . @ + - _ only."
+
+
+class InvitationForm(forms.Form):
+    invitee = forms.CharField(
+        max_length=254,
+        label="E-mail address or username",
+        help_text="They get a link by e-mail and join once they accept it.",
+    )
     roles = forms.MultipleChoiceField(
         choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, initial=[Role.REVIEWER]
     )
+
+    def clean_invitee(self) -> str:
+        invitee = self.cleaned_data["invitee"].strip()
+        if "@" in invitee:
+            validators.validate_email(invitee)
+            return invitee
+        try:
+            UnicodeUsernameValidator()(invitee)
+        except forms.ValidationError:
+            raise forms.ValidationError(INVITEE_INVALID) from None
+        return invitee
+
+
+class SignUpForm(forms.Form):
+    """A new account for someone who follows an invitation; the e-mail address is the invitation's."""
+
+    display_name = forms.CharField(max_length=150, label="Your name", help_text="Shown to your team.")
+    username = forms.CharField(
+        max_length=150,
+        label="Username",
+        help_text="You log in with it. Letters, digits and @/./+/-/_ only.",
+        validators=[UnicodeUsernameValidator()],
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters; not all digits, not a common password, not like your name.",
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken; choose another.")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            user = get_user_model()(
+                username=cleaned.get("username", ""),
+                email=self.email,
+                first_name=cleaned.get("display_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
 
 
 class MemberRolesForm(forms.Form):

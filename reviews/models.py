@@ -97,6 +97,74 @@ class Membership(models.Model):
         return self.is_reviewer and (not self.is_lead or self.review.lead_may_screen)
 
 
+class Invitation(models.Model):
+    """An owner's invitation to join a review, sent as a one-time link.
+
+    ``invitee`` is what the owner typed (an e-mail address or a username) and all the Team page shows, so
+    the page reads the same whether or not an account answers to it. ``email`` is where the link went
+    (blank when nothing could be sent). ``key`` is the secret inside the link; sending again replaces it,
+    so earlier links stop working.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Withdrawn"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.CharField(max_length=254)
+    email = models.EmailField(blank=True)
+    is_owner = models.BooleanField(default=False)
+    is_lead = models.BooleanField(default=False)
+    is_reviewer = models.BooleanField(default=False)
+    key = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "invitee"],
+                condition=Q(status="pending"),
+                name="invitation_one_pending_per_invitee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} to {self.review} ({self.status})"
+
+    @property
+    def roles(self) -> set[str]:
+        return {role for role in Role.values if getattr(self, f"is_{role}")}
+
+    @property
+    def role_names(self) -> list[str]:
+        return [label for value, label in Role.choices if getattr(self, f"is_{value}")]
+
+    def is_expired(self, now: dt.datetime) -> bool:
+        return now >= self.expires_at
+
+
+class Profile(models.Model):
+    """A person's preferences. The display name is Django's own ``first_name`` (shown without a join)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(max_length=64, blank=True, help_text="Blank: the site's time zone.")
+
+    def __str__(self) -> str:
+        return f"{self.user}'s profile"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AuditTrailIsAppendOnly("audit events cannot be changed")

@@ -15,6 +15,7 @@ from reviews.models import (
     AuditEvent,
     DuplicatePair,
     ImportBatch,
+    Invitation,
     Membership,
     Merge,
     Record,
@@ -37,13 +38,8 @@ def membership_list_for_review(*, review: Review) -> QuerySet[Membership]:
     return Membership.objects.filter(review=review).select_related("user").order_by("user__username")
 
 
-def user_find(*, username_or_email: str) -> AbstractBaseUser | None:
-    value = username_or_email.strip()
-    if not value:
-        return None
-    matches = list(User.objects.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
-    # An e-mail shared by two accounts is ambiguous; ask for the username instead.
-    return matches[0] if len(matches) == 1 else None
+def invitation_list_pending_for_review(*, review: Review) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(review=review, status=Invitation.Status.PENDING).order_by("invitee")
 
 
 def audit_event_list_for_review(
@@ -73,7 +69,7 @@ HISTORY_AREAS = {
     "full_text": ("Screening: full texts", ("screening.", "fulltext.")),
     "extraction": ("Extraction", ("extraction.",)),
     "coding": ("Coding", ("coding.",)),
-    "team": ("Team and settings", ("review.", "membership.", "admin.", "report.")),
+    "team": ("Team and settings", ("review.", "membership.", "invitation.", "account.", "admin.", "report.")),
 }
 
 

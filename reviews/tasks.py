@@ -13,3 +13,16 @@ def import_batch_process(self, batch_id: int) -> None:
     from reviews.services.imports import import_batch_run
 
     import_batch_run(batch_id=batch_id)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError,),  # smtplib's errors are OSErrors: a mail server that is down is retried
+    retry_backoff=30,
+    max_retries=5,
+)
+def mail_send(self, recipient: str, subject: str, body: str) -> None:
+    from reviews.services.mail import mail_deliver
+
+    mail_deliver(recipient=recipient, subject=subject, body=body)

@@ -9,7 +9,17 @@ urlpatterns = [
     path("reviews/new/", team.review_create, name="create"),
     path("r/<slug:slug>/settings/", team.review_settings, name="settings"),
     path("r/<slug:slug>/members/", team.member_list, name="members"),
-    path("r/<slug:slug>/members/add/", team.member_add, name="member_add"),
+    path("r/<slug:slug>/members/invite/", team.invitation_create, name="invitation_create"),
+    path(
+        "r/<slug:slug>/invitations/<int:invitation_id>/resend/",
+        team.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "r/<slug:slug>/invitations/<int:invitation_id>/revoke/",
+        team.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("r/<slug:slug>/members/<int:membership_id>/roles/", team.member_roles, name="member_roles"),
     path("r/<slug:slug>/members/<int:membership_id>/remove/", team.member_remove, name="member_remove"),
     path("r/<slug:slug>/history/", team.audit_log, name="audit_log"),

@@ -16,6 +16,14 @@ def _row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
+def waiting_invitation(review_with_records, owner):
+    """An invitation of the review to someone else, so its link is swept too."""
+    from tests.reviews.invitations import invite
+
+    return invite(review_with_records, owner, "erin@example.org")
+
+
+@pytest.fixture
 def outsider_client(client_for, outsider):
     review_with_team(slug="outsiders-own", title="Outsider's own review", team={"owner": outsider})
     return client_for(outsider)
@@ -23,7 +31,9 @@ def outsider_client(client_for, outsider):
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
-def test_an_outsider_sees_nothing_of_a_review_anywhere(review_with_records, outsider_client, method, htmx):
+def test_an_outsider_sees_nothing_of_a_review_anywhere(
+    review_with_records, waiting_invitation, outsider_client, method, htmx
+):
     review = review_with_records
     headers = {"HX-Request": "true"} if htmx else {}
     before = _row_counts()

@@ -41,6 +41,20 @@ def _membership_id(review):
     return review.memberships.order_by("pk").first().pk
 
 
+@sweep_argument("invitation_id")
+def _invitation_id(review):
+    return review.invitations.order_by("pk").values_list("pk", flat=True).first() or 0
+
+
+@sweep_argument("token")
+def _token(review):
+    """The link of the review's first waiting invitation (or one that is no invitation at all)."""
+    from reviews.services.invitations import invitation_token
+
+    invitation = review.invitations.filter(status="pending").order_by("pk").first()
+    return invitation_token(invitation) if invitation is not None else "not-an-invitation"
+
+
 def _first_pk(queryset, what: str) -> int:
     pk = queryset.order_by("pk").values_list("pk", flat=True).first()
     if pk is None:

@@ -4,15 +4,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from reviews import selectors, services
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.errors import ReviewRuleError
-from reviews.forms import MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
-from reviews.models import Membership, Role
+from reviews.forms import InvitationForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
+from reviews.models import Invitation, Membership, Role
+from reviews.services import invitations
 
-MEMBER_NOT_FOUND = "No account has the username or e-mail “{value}”. Ask an administrator to create it first."
+# The same words whether or not an account answers to what the owner typed.
+INVITATION_SENT = (
+    "Invitation to {invitee} saved. If the address can receive mail, a link to join is on its way."
+)
 
 
 @require_safe
@@ -60,29 +65,58 @@ def review_settings(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespo
 @require_safe
 @review_member_required()
 def member_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    return _render_members(request, access, MemberAddForm())
+    return _render_members(request, access, InvitationForm())
 
 
 @require_POST
 @review_member_required(Role.OWNER)
-def member_add(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    form = MemberAddForm(request.POST)
+def invitation_create(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    form = InvitationForm(request.POST)
     if form.is_valid():
-        value = form.cleaned_data["username_or_email"]
-        user = selectors.user_find(username_or_email=value)
-        if user is None:
-            form.add_error("username_or_email", MEMBER_NOT_FOUND.format(value=value))
+        try:
+            invitation = invitations.invitation_create(
+                actor=request.user,
+                review=access.review,
+                invitee=form.cleaned_data["invitee"],
+                roles=set(form.cleaned_data["roles"]),
+                site_url=request.build_absolute_uri("/"),
+            )
+        except ReviewRuleError as error:
+            form.add_error(None, str(error))
         else:
-            try:
-                services.membership_add(
-                    actor=request.user, review=access.review, user=user, roles=set(form.cleaned_data["roles"])
-                )
-            except ReviewRuleError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, f"{user.get_username()} added.")
-                return redirect("reviews:members", slug=access.review.slug)
+            messages.success(request, INVITATION_SENT.format(invitee=invitation.invitee))
+            return redirect("reviews:members", slug=access.review.slug)
     return _render_members(request, access, form, status=400)
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def invitation_resend(request: HtmxHttpRequest, access: ReviewAccess, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id, review=access.review)
+    try:
+        invitations.invitation_resend(
+            actor=request.user, invitation=invitation, site_url=request.build_absolute_uri("/")
+        )
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, INVITATION_SENT.format(invitee=invitation.invitee))
+    return redirect("reviews:members", slug=access.review.slug)
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def invitation_revoke(request: HtmxHttpRequest, access: ReviewAccess, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id, review=access.review)
+    try:
+        invitations.invitation_revoke(actor=request.user, invitation=invitation)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"The invitation to {invitation.invitee} is withdrawn; its link no longer works."
+        )
+    return redirect("reviews:members", slug=access.review.slug)
 
 
 @require_POST
@@ -142,11 +176,14 @@ def audit_log(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     return render(request, "reviews/audit_log.html", context)
 
 
-def _render_members(request, access: ReviewAccess, form: MemberAddForm, status: int = 200) -> HttpResponse:
+def _render_members(request, access: ReviewAccess, form: InvitationForm, status: int = 200) -> HttpResponse:
+    review = access.review
     context = {
         "access": access,
-        "review": access.review,
-        "memberships": selectors.membership_list_for_review(review=access.review),
+        "review": review,
+        "memberships": selectors.membership_list_for_review(review=review),
+        "invitations": selectors.invitation_list_pending_for_review(review=review) if access.is_owner else [],
+        "now": timezone.now(),
         "form": form,
         "role_choices": Role.choices,
     }

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from reviews.models import AuditEvent, Membership, Review
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD, UserFactory, review_with_team
+from tests.reviews.invitations import link_in_last_mail
 
 TEAM_SCREENSHOT = "/tmp/e2e-team.png"
 
@@ -38,37 +39,53 @@ def test_an_owner_builds_a_team_and_outsiders_see_nothing(live_server, page, new
     review = Review.objects.get(slug="deprescribing")
     assert (review.title, review.review_type, review.created_by) == (title, "systematic", alice)
 
-    # She adds bob as a reviewer (the role the form starts with).
-    page.get_by_label("Username or e-mail", exact=True).fill("bob")
+    # She invites bob as a reviewer (the role the form starts with); he is not in until he accepts.
+    page.get_by_label("E-mail address or username", exact=True).fill("bob")
     expect(page.get_by_role("checkbox", name="Reviewer", exact=True)).to_be_checked()
-    page.get_by_role("button", name="Add member").click()
-    expect(page.get_by_role("status")).to_contain_text("bob added.")
-    expect(page.get_by_role("checkbox", name="Reviewer: bob")).to_be_checked()
-    expect(page.get_by_role("checkbox", name="Lead: bob")).not_to_be_checked()
-    expect(page.get_by_role("button", name="Remove bob")).to_be_visible()
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("Invitation to bob saved.")
+    expect(page.get_by_role("row", name=re.compile("^bob Reviewer"))).to_be_visible()
+    expect(page.get_by_role("button", name="Withdraw the invitation to bob")).to_be_visible()
     page.screenshot(path=TEAM_SCREENSHOT, full_page=True)
+    assert not Membership.objects.filter(review=review, user=bob).exists()
+
+    # bob, in his own browser context, follows the link from his mail, logs in and joins.
+    bob_page = new_page()
+    link = link_in_last_mail("bob@example.org")
+    bob_page.goto(f"{live_server.url}{link}")
+    bob_page.get_by_role("link", name="Log in to accept").click()
+    bob_page.get_by_label("Username", exact=True).fill("bob")
+    bob_page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    bob_page.get_by_role("button", name="Log in", exact=True).click()
+    bob_page.get_by_role("button", name="Join the review").click()
+    expect(bob_page).to_have_url(f"{live_server.url}/r/deprescribing/")
+    expect(bob_page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    expect(bob_page.get_by_text("Your roles here: Reviewer.")).to_be_visible()
     assert Membership.objects.get(review=review, user=bob).roles == {"reviewer"}
 
-    # The audit trail has the review's creation and both memberships, all by alice.
+    # alice sees him on the Team page, the invitation no longer waiting.
+    page.reload()
+    expect(page.get_by_role("checkbox", name="Reviewer: bob")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Lead: bob")).not_to_be_checked()
+    expect(page.get_by_text("No invitations are waiting.")).to_be_visible()
+
+    # The audit trail has the review's creation, the invitation and both memberships.
     events = AuditEvent.objects.filter(review=review).order_by("id")
     assert [(event.action, event.actor_username) for event in events] == [
         ("review.create", "alice"),
         ("membership.add", "alice"),
-        ("membership.add", "alice"),
+        ("invitation.create", "alice"),
+        ("invitation.accept", "bob"),
+        ("membership.add", "bob"),
     ]
     assert events[0].after["slug"] == "deprescribing" and events[0].after["title"] == title
     assert events[1].after == {"user": "alice", "roles": ["lead", "owner"]}
-    assert events[2].after == {"user": "bob", "roles": ["reviewer"]}
-    assert all(event.actor == alice for event in events)
+    assert events[2].after == {"invitee": "bob", "roles": ["reviewer"], "status": "pending"}
+    assert events[4].after == {"user": "bob", "roles": ["reviewer"]}
 
-    # bob, in his own browser context, finds the review on "My reviews" and opens it.
-    bob_page = new_page()
-    login(bob_page, live_server, "bob", TEST_PASSWORD)
-    expect(bob_page.get_by_role("heading", name="My reviews", level=1)).to_be_visible()
-    bob_page.get_by_role("link", name=title).click()
-    expect(bob_page).to_have_url(f"{live_server.url}/r/deprescribing/")
-    expect(bob_page.get_by_role("heading", name=title, level=1)).to_be_visible()
-    expect(bob_page.get_by_text("Your roles here: Reviewer.")).to_be_visible()
+    # bob finds the review on "My reviews".
+    bob_page.goto(f"{live_server.url}/")
+    expect(bob_page.get_by_role("link", name=title)).to_be_visible()
 
     # carol is not a member: her dashboard does not list it, and its address is a plain 404.
     carol_page = new_page()

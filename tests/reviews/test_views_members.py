@@ -4,23 +4,16 @@ from reviews.models import AuditEvent, Membership, Role
 from tests.factories import UserFactory
 
 
-def test_an_owner_adds_a_member_by_email(review, owner, client_for):
+def test_an_owner_no_longer_adds_an_account_directly(review, owner, client_for):
+    """Adding someone is an invitation they must accept; the old address is gone."""
     newcomer = UserFactory(username="erin", email="Erin@Example.org")
     response = client_for(owner).post(
-        reverse("reviews:member_add", args=[review.slug]),
-        {"username_or_email": "erin@example.org", "roles": ["reviewer", "lead"]},
+        reverse("reviews:invitation_create", args=[review.slug]),
+        {"invitee": "erin@example.org", "roles": ["reviewer", "lead"]},
     )
     assert response.status_code == 302
-    assert Membership.objects.get(review=review, user=newcomer).roles == {Role.REVIEWER, Role.LEAD}
-
-
-def test_it_says_when_nobody_has_that_name(review, owner, client_for):
-    response = client_for(owner).post(
-        reverse("reviews:member_add", args=[review.slug]),
-        {"username_or_email": "nobody", "roles": ["reviewer"]},
-    )
-    assert response.status_code == 400
-    assert "No account has the username or e-mail" in response.content.decode()
+    assert not Membership.objects.filter(review=review, user=newcomer).exists()
+    assert "Ask an administrator" not in client_for(owner).get(response["Location"]).content.decode()
 
 
 def test_a_reviewer_cannot_change_the_team(review, reviewer, second_reviewer, client_for):
@@ -28,7 +21,7 @@ def test_a_reviewer_cannot_change_the_team(review, reviewer, second_reviewer, cl
     client = client_for(reviewer)
     events = AuditEvent.objects.count()
     assert (
-        client.post(reverse("reviews:member_add", args=[review.slug]), {"username_or_email": "x"}).status_code
+        client.post(reverse("reviews:invitation_create", args=[review.slug]), {"invitee": "x"}).status_code
         == 403
     )
     roles_url = reverse("reviews:member_roles", args=[review.slug, membership.pk])
