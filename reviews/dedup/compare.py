@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import OSA, Indel
 from rapidfuzz.fuzz import token_sort_ratio
 
 from .records import Prepared
@@ -167,11 +167,14 @@ def _journal_relation(a: tuple[str, ...], b: tuple[str, ...]) -> int:
 def _name_match(a: str, b: str) -> bool:
     if a == b:
         return True
-    if not a or not b:
+    if not a or not b or len(a) < 4 or len(b) < 4:
         return False
-    if len(a) >= 4 and len(b) >= 4 and (a.startswith(b) or b.startswith(a) or a.endswith(b) or b.endswith(a)):
+    if a.startswith(b) or b.startswith(a) or a.endswith(b) or b.endswith(a):
         return True
-    return len(a) >= 4 and len(b) >= 4 and Indel.normalized_similarity(a, b, score_cutoff=0.8) >= 0.8
+    # One letter typed wrong, left out, added or two swapped ("Wang"/"Wnag", "Jammal"/"Jamal").
+    return (
+        Indel.normalized_similarity(a, b, score_cutoff=0.8) >= 0.8 or OSA.distance(a, b, score_cutoff=1) <= 1
+    )
 
 
 def _first_author_match(a: Prepared, b: Prepared) -> bool:
@@ -256,6 +259,10 @@ def pages_relation(a: Prepared, b: Prepared) -> int:
     return -1
 
 
+def _one_page(rec: Prepared) -> bool:
+    return len(rec.pages) == 1 and rec.pages[0][0] == rec.pages[0][1]
+
+
 def _same_page_range(a: Prepared, b: Prepared) -> bool:
     """Some multi-page range is identical in both records. Ranges from page 1 do not count: online
     journals and proceedings number each article's own pages from 1."""
@@ -282,6 +289,12 @@ def _typo_of(word: str, others: set[str]) -> bool:
         if Indel.normalized_similarity(word, other, score_cutoff=0.75):
             return True
     return False
+
+
+def _words_apart(a: Prepared, b: Prepared) -> int:
+    """How many words one title has that the other lacks, on the side with more such words."""
+    wa, wb = set(a.title.split()), set(b.title.split())
+    return max(len(wa - wb), len(wb - wa))
 
 
 def titles_differ_in_substance(a: Prepared, b: Prepared) -> str:
@@ -331,6 +344,7 @@ def compare(a: Prepared, b: Prepared) -> Comparison:
         and ts < 0.7
         and not (same_doi or same_pmid or contained)
         and not (a.volume and a.volume == b.volume and a.year == b.year and _same_page_range(a, b))
+        and not _same_team_same_year(a, b)
     ):
         return _NOTHING  # cheap exit for the bulk of candidate pairs
 
@@ -345,6 +359,8 @@ def compare(a: Prepared, b: Prepared) -> Comparison:
 
     ev = _Evidence(a, b, ts, contained, year_gap, reasons)
     if ts < 0.7 and not contained and not ev.same_location:
+        if not vetoes and ev.retitled():
+            return Comparison(POSSIBLE, ev.score, [*ev.reasons, "titles differ"])
         return _NOTHING
     if not vetoes and ev.confident():
         return Comparison(AUTO, ev.score, ev.reasons)
@@ -419,7 +435,8 @@ class _Evidence:
     ) -> None:
         self.a, self.b, self.ts, self.contained, self.year_gap = a, b, ts, contained, year_gap
         self.reasons = reasons
-        self.matched, self.comparable = author_overlap(a, b)
+        # A list naming only a group against one naming people: the authors cannot be compared.
+        self.matched, self.comparable = (0, 0) if a.group_only != b.group_only else author_overlap(a, b)
         self.first_match = self.comparable > 0 and _first_author_match(a, b)
         self.strong_authors = self.first_match and self.matched * 4 >= self.comparable * 3
         self.authors_ok = (
@@ -548,6 +565,37 @@ class _Evidence:
             )
         ):
             blocking.remove("issues differ")
+        # A one-page item with the same long title by the same authors in the same journal volume and
+        # year is the study's meeting abstract (or a note) printed apart from the article: one study (the
+        # issue then differs too). Two one-page items are two abstracts unless title and authors are the
+        # very same (the abstract printed twice).
+        one_a, one_b = _one_page(self.a), _one_page(self.b)
+        if (
+            "pages differ" in blocking
+            and ts >= 0.95
+            and not self.short_title
+            and self.strong_authors
+            and self.comparable >= 2
+            and self.year_gap == 0
+            and self.jrel > 0
+            and self.same_volume
+            and (one_a != one_b or (one_a and ts == 1.0 and self.a.surnames == self.b.surnames))
+        ):
+            blocking = [c for c in blocking if c not in ("pages differ", "issues differ")]
+        # Titles a word apart (one word changed, added or translated differently) with everything else
+        # the same: authors, year, journal, volume and first page.
+        one_word = (
+            ts >= 0.8
+            and not self.short_title
+            and _words_apart(self.a, self.b) <= 1
+            and self.strong_authors
+            and self.year_gap == 0
+            and self.jrel > 0
+            and self.same_volume
+            and self.prel > 0
+        )
+        if one_word:
+            blocking = [c for c in blocking if c not in ("titles differ in a word", "issues differ")]
         # Records without authors (meeting abstract books, editorials): everything else must agree.
         anonymous_ok = (
             self.comparable == 0 and ts >= 0.95 and self.year_gap == 0 and self.jrel > 0 and self.same_volume
@@ -556,7 +604,7 @@ class _Evidence:
         return (
             not blocking
             and (self.authors_ok or anonymous_ok)
-            and (ts >= 0.95 or (self.contained and support >= 2))
+            and (ts >= 0.95 or (self.contained and support >= 2) or one_word)
             and (
                 self.year_gap == 0
                 or (self.year_gap == 1 and (support >= 2 or (support >= 1 and self.strong_authors)))
@@ -578,6 +626,19 @@ class _Evidence:
         if self.short_title and not same_place:
             self.conflicts.append("short title")
 
+    def retitled(self) -> bool:
+        """Different titles, but the same list of three or more authors in the same journal and year, and
+        nothing else against it: perhaps a copy whose title one source changed (a letter's, say)."""
+        return (
+            self.comparable >= 3
+            and self.matched == self.comparable
+            and self.first_match
+            and self.year_gap == 0
+            and self.jrel > 0
+            and self.prel >= 0
+            and not (self.a.volume and self.b.volume and not self.same_volume)
+        )
+
     def worth_a_look(self, vetoes: list[str]) -> bool:
         """Whether a pair that is not a confident duplicate should be shown to a human."""
         if self.same_location:
@@ -594,12 +655,24 @@ class _Evidence:
         ts, year_gap = self.ts, self.year_gap
         contained_long = self.contained and _contained(self.a, self.b, 30)
         if not (ts >= 0.9 or contained_long or (ts >= 0.8 and self.authors_ok)):
-            return False
+            return not vetoes and self.retitled()
         if self.comparable == 0:
             return ts >= 0.95 and (year_gap is None or year_gap <= 1)
         if not self.authors_ok and not (ts >= 0.97 and self.matched >= 1):
             return False
         return year_gap is None or year_gap <= 1 or (self.strong_authors and ts >= 0.95)
+
+
+def _same_team_same_year(a: Prepared, b: Prepared) -> bool:
+    """Cheap test: the same first author, three or more authors each, the same year."""
+    return (
+        bool(a.first)
+        and a.first == b.first
+        and a.year is not None
+        and a.year == b.year
+        and len(a.surnames) >= 3
+        and len(b.surnames) >= 3
+    )
 
 
 def _compare_without_title(a: Prepared, b: Prepared, year_gap: int | None, vetoes: list[str]) -> Comparison:

@@ -18,6 +18,7 @@ __all__ = [
     "conference_like",
     "first_author_tokens",
     "is_empty",
+    "is_group_author",
     "normalise_doi",
     "normalise_journal",
     "normalise_number",
@@ -526,19 +527,41 @@ def first_author_tokens(authors: Iterable[str]) -> tuple[frozenset[str], frozens
     return frozenset(), frozenset()
 
 
+# A corporate or group author ("ACCORD Study Group", "North American Linomide Investigators",
+# "Alexion Pharmaceuticals, Inc"): one export names the group first, another the first person.
+_GROUP_AUTHOR_RE = re.compile(
+    r"\b(?:group|groups|investigators?|consortium|collaborat\w*|committee|society|association|network|"
+    r"trialists|working party|council|organi[sz]ation|institute|foundation|inc|ltd|llc|gmbh|"
+    r"pharmaceuticals?|corporation|company|department|university|hospital|centre|center|writing)\b",
+    re.IGNORECASE,
+)
+
+
+def is_group_author(name: str) -> bool:
+    """Whether a name is an organisation or study group rather than a person."""
+    return len(name.split()) >= 2 and bool(_GROUP_AUTHOR_RE.search(name))
+
+
 class ParsedAuthors:
     """What every comparison needs from an author list, parsed once (``author_name_tokens`` is left to
-    the rare comparisons that need it)."""
+    the rare comparisons that need it).
 
-    __slots__ = ("first_surname_words", "first_words", "surnames")
+    Group authors are left out when the list names people too, so that "ACCORD Study Group; Gerstein, H."
+    and "Gerstein, H." have the same first author; ``group_only`` says the list names no person at all.
+    """
+
+    __slots__ = ("first_surname_words", "first_words", "group_only", "surnames")
 
     def __init__(self, authors: Iterable[str]) -> None:
         if isinstance(authors, str):
             authors = (authors,)
+        names = [name for name in _split_author_field(authors) if name]
+        people = [name for name in names if not is_group_author(name)]
+        self.group_only = bool(names) and not people
         surnames: list[str] = []
         self.first_surname_words: frozenset[str] = frozenset()
         self.first_words: frozenset[str] = frozenset()
-        for name in _split_author_field(authors):
+        for name in people or names:
             surname, words, surname_words = _parse_name(name)
             if not surname:
                 continue
@@ -546,6 +569,8 @@ class ParsedAuthors:
                 self.first_surname_words, self.first_words = surname_words, words
             surnames.append(surname)
         self.surnames = tuple(surnames)
+        if not surnames:
+            self.group_only = False
 
 
 def author_name_tokens(authors: Iterable[str]) -> frozenset[str]:

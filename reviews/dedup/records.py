@@ -86,6 +86,7 @@ class Prepared:
         "first",
         "first_surname_words",
         "first_words",
+        "group_only",
         "idx",
         "issue",
         "journal",
@@ -133,6 +134,7 @@ class Prepared:
         self.name_tokens_cache: frozenset[str] | None = None
         self.first_surname_words = parsed.first_surname_words
         self.first_words = parsed.first_words
+        self.group_only = parsed.group_only
         year = record.year
         self.year = (
             year if isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10000 else None

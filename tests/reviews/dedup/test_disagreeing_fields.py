@@ -125,3 +125,44 @@ def test_the_issue_still_tells_apart_a_column_without_pages_in_each_issue():
     result = find_duplicates(records)
 
     assert result.groups == []
+
+
+def test_a_group_author_named_first_in_one_export_does_not_hide_the_same_article():
+    records = [article(1), article(2, authors=("TRIPLE Study Group", *AUTHORS))]
+    assert find_duplicates(records).groups == [[1, 2]]
+
+
+def test_a_list_naming_only_a_group_is_compared_as_a_record_without_authors():
+    group_only = ("Pleural Disease Investigators Collaborative Group",)
+    # Nothing to compare the authors by: everything else must agree, as for a record without authors.
+    assert find_duplicates([article(1), article(2, authors=group_only)]).groups == [[1, 2]]
+    assert find_duplicates([article(1), article(2, authors=group_only, volume="106")]).groups == []
+
+
+def test_a_surname_with_two_letters_swapped_is_the_same_author():
+    swapped = ("Okafor, Chidi E.", "Lindqvsit, Maria", "Barros, Paulo", "Tanaka, Hiroshi")
+    assert find_duplicates([article(1), article(2, authors=swapped)]).groups == [[1, 2]]
+
+
+def test_the_meeting_abstract_of_the_article_on_one_page_of_the_same_volume_is_one_study():
+    records = [article(1), article(2, pages="47", issue="Suppl 1")]
+    assert find_duplicates(records).groups == [[1, 2]]
+
+
+def test_two_one_page_abstracts_with_different_author_lists_stay_apart():
+    other_team = ("Okafor, Chidi E.", "Lindqvist, Maria", "Barros, Paulo", "Mensah, Kofi")
+    records = [article(1, pages="47"), article(2, pages="48", authors=other_team)]
+    assert find_duplicates(records).groups == []
+
+
+def test_titles_a_word_apart_with_everything_else_the_same_are_one_article():
+    records = [article(1), article(2, title=TITLE.replace("randomised", "randomized controlled"))]
+    assert find_duplicates(records).groups == [[1, 2]]
+
+
+def test_a_retitled_copy_by_the_same_team_in_the_same_journal_and_year_is_offered():
+    retitled = "Clot-dissolving drugs given into the chest for infected fluid around the lung"
+    records = [article(1), article(2, title=retitled, pages="")]
+    result = find_duplicates(records)
+    assert result.groups == []
+    assert offered(result) == {(1, 2)}
