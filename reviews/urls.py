@@ -9,6 +9,7 @@ urlpatterns = [
     path("reviews/new/", team.review_create, name="create"),
     path("r/<slug:slug>/settings/", team.review_settings, name="settings"),
     path("r/<slug:slug>/members/", team.member_list, name="members"),
+    path("r/<slug:slug>/members/leave/", team.member_leave, name="member_leave"),
     path("r/<slug:slug>/members/invite/", team.invitation_create, name="invitation_create"),
     path(
         "r/<slug:slug>/invitations/<int:invitation_id>/resend/",

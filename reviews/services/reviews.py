@@ -19,6 +19,7 @@ REVIEW_SLUG_TAKEN = "A review with the short name “{slug}” already exists; c
 MEMBER_ALREADY = "{username} is already a member of this review."
 MEMBER_NEEDS_ROLE = "Choose at least one role."
 MEMBER_LAST_OWNER = "A review needs at least one owner: make someone else an owner first."
+MEMBER_LAST_OWNER_LEAVES = "You are this review's only owner: make someone else an owner before you leave."
 
 REVIEW_SETTINGS_FIELDS = (
     "title",
@@ -160,6 +161,26 @@ def membership_remove(*, actor: AbstractBaseUser, membership: Membership) -> Non
         actor=actor,
         review=membership.review,
         action="membership.remove",
+        target=membership,
+        before=_membership_snapshot(membership),
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership) -> None:
+    """A member takes themselves out of the review; the last owner cannot."""
+    # Locked like a removal: two owners leaving at once must not leave the review with none.
+    list(Membership.objects.select_for_update().filter(review=membership.review, is_owner=True))
+    membership.refresh_from_db()
+    try:
+        _check_an_owner_remains(review=membership.review, membership=membership, stays_owner=False)
+    except ReviewRuleError:
+        raise ReviewRuleError(MEMBER_LAST_OWNER_LEAVES) from None
+    audit_record(
+        actor=membership.user,
+        review=membership.review,
+        action="membership.leave",
         target=membership,
         before=_membership_snapshot(membership),
     )

@@ -154,6 +154,18 @@ def member_remove(request: HtmxHttpRequest, access: ReviewAccess, membership_id:
     return redirect("reviews:members", slug=access.review.slug)
 
 
+@require_POST
+@review_member_required()
+def member_leave(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    try:
+        services.membership_leave(membership=access.membership)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+        return redirect("reviews:members", slug=access.review.slug)
+    messages.success(request, f"You have left “{access.review.title}”.")
+    return redirect("reviews:dashboard")
+
+
 @require_safe
 @review_member_required(Role.OWNER, Role.LEAD)
 def audit_log(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
