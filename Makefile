@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast bench lint format lock worker clean
+.PHONY: run test test-fast bench bench-ranking lint format lock worker clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	DEBUG=1 $(BIN)/python -m bench
+
+# The ranking against ASReview by simulation on the labelled sets: hours, so not part of `make bench`
+# (ASReview's runs are cached in var/bench/ranking/; `python -m bench.ranking --help` for a subset).
+bench-ranking: $(STAMP)
+	DEBUG=1 $(BIN)/python -m bench.ranking
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,22 +14,42 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 
 RANK_SCORES_NEEDS_BOTH = "Ranking needs at least one relevant and one irrelevant decision."
 
 
-@dataclass(frozen=True)
+# Words of two or more letters or digits, lower-cased, and pairs of adjacent words; terms in more than 95%
+# of the records left out; tf is 1 + log(count), idf smoothed (scikit-learn's TfidfVectorizer with
+# sublinear_tf), rows L2-normalised. Word pairs won by measurement (docs/ranking.md), as in ASReview's default.
+_WORDS = {"lowercase": True, "token_pattern": r"(?u)\b\w\w+\b", "ngram_range": (1, 2), "max_df": 0.95}
+_MAX_COUNT = np.iinfo(np.uint8).max
+# Raised when stored features were made by another version of this module: the caller builds them again.
+FEATURES_VERSION = 2
+FEATURES_OTHER_VERSION = "The stored features were made by another version of the ranking; build them again."
+
+
+@dataclass(frozen=True, eq=False)
 class Features:
-    """One L2-normalised TF-IDF row per record, in the order of the texts given to `features_fit`."""
+    """One L2-normalised TF-IDF row per record, in the order of the texts given to `features_fit`.
+
+    `counts` (each stored value's word count in its record, capped at 255) and `idf` are what
+    `features_dump` keeps: the matrix is rebuilt from them, a third of its size. Pickling goes the same way.
+    """
 
     matrix: sp.csr_matrix
     vocabulary_size: int
+    counts: np.ndarray
+    idf: np.ndarray
 
     @property
     def records(self) -> int:
         return self.matrix.shape[0]
+
+    def __reduce__(self):
+        return features_load, (features_dump(self),)
 
 
 def record_text(title: str, abstract: str, keywords: list[str]) -> str:
@@ -39,33 +59,50 @@ def record_text(title: str, abstract: str, keywords: list[str]) -> str:
 
 
 def features_fit(texts: list[str]) -> Features:
-    vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
     try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no word at all (empty records): one empty column keeps the shapes valid
-        matrix = sp.csr_matrix((len(texts), 1), dtype=np.float32)
-    matrix = sp.csr_matrix(matrix, dtype=np.float32)
-    return Features(matrix=matrix, vocabulary_size=matrix.shape[1])
+        counts = sp.csr_matrix(CountVectorizer(**_WORDS).fit_transform(texts))
+    except ValueError:  # not one word in any record: one empty column keeps the shapes valid
+        counts = sp.csr_matrix((len(texts), 1), dtype=np.int64)
+    counts.sort_indices()
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = (np.log((1 + len(texts)) / (1 + document_frequency)) + 1).astype(np.float32)
+    capped = np.minimum(counts.data, _MAX_COUNT).astype(np.uint8)
+    return _features(capped, counts.indices, counts.indptr, idf, counts.shape)
+
+
+def _features(
+    counts: np.ndarray, indices: np.ndarray, indptr: np.ndarray, idf: np.ndarray, shape
+) -> Features:
+    values = (1 + np.log(counts.astype(np.float32))) * idf[indices]
+    matrix = normalize(sp.csr_matrix((values, indices, indptr), shape=shape, dtype=np.float32), copy=False)
+    return Features(matrix=matrix, vocabulary_size=shape[1], counts=counts, idf=idf)
 
 
 def features_dump(features: Features) -> bytes:
+    """The features as bytes (NumPy's .npz, no pickle): about 3 bytes per distinct word of each record."""
     matrix = features.matrix
+    index_type = np.uint16 if features.vocabulary_size <= np.iinfo(np.uint16).max + 1 else np.int32
+    pointer_type = np.int32 if matrix.nnz <= np.iinfo(np.int32).max else np.int64
     buffer = io.BytesIO()
     np.savez(
         buffer,
-        data=matrix.data.astype(np.float32, copy=False),
-        indices=matrix.indices.astype(np.int32, copy=False),
-        indptr=matrix.indptr.astype(np.int64, copy=False),
+        counts=features.counts,
+        indices=matrix.indices.astype(index_type),
+        indptr=matrix.indptr.astype(pointer_type),
+        idf=features.idf,
         shape=np.array(matrix.shape, dtype=np.int64),
+        version=np.array([FEATURES_VERSION]),
     )
     return buffer.getvalue()
 
 
 def features_load(blob: bytes) -> Features:
     with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        if "version" not in arrays or int(arrays["version"][0]) != FEATURES_VERSION:
+            raise ValueError(FEATURES_OTHER_VERSION)
         shape = tuple(int(size) for size in arrays["shape"])
-        matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
-    return Features(matrix=matrix, vocabulary_size=shape[1])
+        indices, indptr = arrays["indices"].astype(np.int32), arrays["indptr"]
+        return _features(arrays["counts"], indices, indptr, arrays["idf"], shape)
 
 
 def rank_scores(

@@ -1,7 +1,11 @@
+import io
+import pickle
+
 import numpy as np
 import pytest
 
 from lib.ranking import (
+    FEATURES_OTHER_VERSION,
     RANK_SCORES_NEEDS_BOTH,
     features_dump,
     features_fit,
@@ -20,6 +24,7 @@ TOY_CORPUS = [
     "Yoga and stretching exercise for chronic back pain",  # relevant
     "Crop yields under drought in sub-Saharan Africa",
 ]
+TOY_RELEVANT = {0, 1, 3, 6}
 
 
 def test_record_text_joins_title_abstract_and_keywords():
@@ -31,7 +36,7 @@ def test_rank_scores_puts_clearly_relevant_texts_first():
     features = features_fit(TOY_CORPUS)
     scores = rank_scores(features, [0, 2], [True, False])
     top_four = set(np.argsort(-scores)[:4].tolist())
-    assert top_four == {0, 1, 3, 6}
+    assert top_four == TOY_RELEVANT
 
 
 def test_rank_scores_needs_both_classes():
@@ -49,8 +54,23 @@ def test_rank_scores_is_deterministic_for_a_seed():
     np.testing.assert_array_equal(first, again)
 
 
-def test_features_survive_dump_and_load():
+def test_features_survive_dump_and_load_and_pickle():
     features = features_fit(TOY_CORPUS)
-    loaded = features_load(features_dump(features))
-    assert loaded.vocabulary_size == features.vocabulary_size
-    assert (loaded.matrix != features.matrix).nnz == 0
+    for loaded in (features_load(features_dump(features)), pickle.loads(pickle.dumps(features))):
+        assert loaded.vocabulary_size == features.vocabulary_size
+        assert loaded.matrix.shape == features.matrix.shape
+        assert (loaded.matrix != features.matrix).nnz == 0
+
+
+def test_features_are_tf_idf_rows_of_unit_length():
+    features = features_fit(TOY_CORPUS + ["", "pain pain pain back"])
+    lengths = np.sqrt(features.matrix.multiply(features.matrix).sum(axis=1)).A1
+    np.testing.assert_allclose(lengths, [1.0] * len(TOY_CORPUS) + [0.0, 1.0], rtol=1e-6)
+    assert features_fit(["", ""]).matrix.shape == (2, 1)
+
+
+def test_features_of_another_version_are_refused():
+    buffer = io.BytesIO()
+    np.savez(buffer, data=np.zeros(1))
+    with pytest.raises(ValueError, match=FEATURES_OTHER_VERSION):
+        features_load(buffer.getvalue())

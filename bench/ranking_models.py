@@ -1,0 +1,343 @@
+"""The candidates tried for lib/ranking.py, simulated on the labelled Cohen 2006 sets (docs/ranking.md).
+
+    python -m bench.ranking_models                         # every candidate, every set, seeds 1-5
+    python -m bench.ranking_models lr-balanced nb-complement --seeds 1 2
+
+Each candidate is a text representation and a model, run through `lib.ranking_simulation.simulate` (the
+loop of live screening) with the same priors as `bench/ranking.py`, stopping after the last relevant record.
+To try many candidates in hours rather than days, the model is retrained after every decision only for the
+first 200, then after every 2% more (`--every-decision` retrains after each, as live screening does). Prints WSS@95 per set and the means, and keeps each candidate's figures in
+var/bench/ranking/candidates/ so that a table can be printed again without running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.stats import rankdata
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.naive_bayes import ComplementNB, MultinomialNB
+from sklearn.svm import LinearSVC
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from bench.ranking import SEEDS, WORK_DIR, cases  # noqa: E402
+from lib import ranking  # noqa: E402
+from lib.ranking import Features  # noqa: E402
+from lib.ranking_simulation import rrf, simulate, wss  # noqa: E402
+
+Scorer = Callable[..., np.ndarray]
+
+
+# Text representations: keyword arguments of scikit-learn's TfidfVectorizer.
+VECTORS = {
+    "words": {"sublinear_tf": True},
+    "words-plain-tf": {},
+    "words-min2": {"sublinear_tf": True, "min_df": 2},
+    "words-stop": {"sublinear_tf": True, "stop_words": "english"},
+    "bigrams": {"sublinear_tf": True, "ngram_range": (1, 2), "max_df": 0.95},
+    "bigrams-min2": {"sublinear_tf": True, "ngram_range": (1, 2), "min_df": 2, "max_df": 0.95},
+}
+
+
+def _fit_score(model, features: Features, rows, labels, weights=None) -> np.ndarray:
+    model.fit(features.matrix[rows], labels, sample_weight=weights)
+    if hasattr(model, "decision_function"):
+        return model.decision_function(features.matrix)
+    return model.predict_log_proba(features.matrix)[:, 1] - model.predict_log_proba(features.matrix)[:, 0]
+
+
+def _ratio_weights(labels: np.ndarray, ratio: float) -> np.ndarray:
+    """ASReview 2+'s "balanced" sample weights: relevant records together weigh `ratio` times the rest."""
+    relevant = labels.sum()
+    weights = np.where(labels, 1.0, relevant / (ratio * (len(labels) - relevant)))
+    return weights * len(labels) / weights.sum()
+
+
+def lr(c: float = 1.0, balanced: bool = True) -> Scorer:
+    def score(features, rows, labels, *, seed=0):
+        weight = "balanced" if balanced else None
+        model = LogisticRegression(C=c, class_weight=weight, solver="liblinear", random_state=seed)
+        return _fit_score(model, features, rows, np.asarray(labels))
+
+    return score
+
+
+def svm(c: float = 1.0, balanced: bool = True, ratio: float | None = None) -> Scorer:
+    def score(features, rows, labels, *, seed=0):
+        labels = np.asarray(labels)
+        weights = _ratio_weights(labels, ratio) if ratio else None
+        model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=seed)
+        return _fit_score(model, features, rows, labels, weights)
+
+    return score
+
+
+def nb(kind: str = "complement", alpha: float = 1.0, double: bool = False) -> Scorer:
+    def score(features, rows, labels, *, seed=0):
+        labels = np.asarray(labels)
+        model = ComplementNB(alpha=alpha) if kind == "complement" else MultinomialNB(alpha=alpha)
+        chosen = np.asarray(rows)
+        if double:
+            chosen, labels = _double_balance(chosen, labels, seed)
+        return _fit_score(model, features, chosen, labels)
+
+    return score
+
+
+def _double_balance(rows: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """ASReview 1's "double" balancing, simplified: relevant rows repeated until they are about as many as
+    the irrelevant rows after these are undersampled to at most 10 per relevant row."""
+    generator = np.random.default_rng(seed + len(rows))
+    relevant, irrelevant = rows[labels], rows[~labels]
+    keep = min(len(irrelevant), 10 * len(relevant))
+    irrelevant = generator.choice(irrelevant, size=keep, replace=False)
+    repeats = max(1, round(len(irrelevant) / len(relevant)))
+    chosen = np.concatenate([np.repeat(relevant, repeats), irrelevant])
+    return chosen, np.concatenate([np.ones(len(relevant) * repeats, bool), np.zeros(len(irrelevant), bool)])
+
+
+def sgd_modified_huber() -> Scorer:
+    def score(features, rows, labels, *, seed=0):
+        model = SGDClassifier(loss="modified_huber", class_weight="balanced", random_state=seed)
+        return _fit_score(model, features, rows, np.asarray(labels))
+
+    return score
+
+
+def rank_mean(*scorers: Scorer) -> Scorer:
+    """An ensemble: the mean of each model's rank of every record."""
+
+    def score(features, rows, labels, *, seed=0):
+        ranks = [rankdata(scorer(features, rows, labels, seed=seed)) for scorer in scorers]
+        return np.mean(ranks, axis=0)
+
+    return score
+
+
+def random_start(scorer: Scorer, share: float = 0.05, until_relevant: int = 3) -> Scorer:
+    """Mixed querying: with probability `share`, a random record instead of the top one, while fewer than
+    `until_relevant` relevant records are known."""
+
+    def score(features, rows, labels, *, seed=0):
+        scores = scorer(features, rows, labels, seed=seed)
+        generator = np.random.default_rng([seed, len(rows)])
+        if sum(labels) < until_relevant and generator.random() < share:
+            scores = generator.random(len(scores))
+        return scores
+
+    return score
+
+
+def presumed_irrelevant(scorer: Scorer, extra: int = 100) -> Scorer:
+    """Cormack and Grossman's BMI: train with `extra` random unscreened records labelled irrelevant as well
+    (drawn again at each training), since nearly all unscreened records are."""
+
+    def score(features, rows, labels, *, seed=0):
+        generator = np.random.default_rng([seed, len(rows)])
+        unscreened = np.setdiff1d(np.arange(features.records), rows)
+        drawn = generator.choice(unscreened, size=min(extra, len(unscreened)), replace=False)
+        all_rows = np.concatenate([np.asarray(rows), drawn])
+        all_labels = np.concatenate([np.asarray(labels, dtype=bool), np.zeros(len(drawn), dtype=bool)])
+        return scorer(features, all_rows, all_labels, seed=seed)
+
+    return score
+
+
+def lr_ratio(c: float = 1.0, ratio: float = 9.8) -> Scorer:
+    def score(features, rows, labels, *, seed=0):
+        labels = np.asarray(labels)
+        model = LogisticRegression(C=c, solver="liblinear", random_state=seed)
+        return _fit_score(model, features, rows, labels, _ratio_weights(labels, ratio))
+
+    return score
+
+
+@dataclass(frozen=True)
+class Candidate:
+    vectors: str
+    scorer: Scorer
+
+
+CANDIDATES = {
+    "current": Candidate("current", ranking.rank_scores),
+    "elas_u4-like": Candidate("bigrams", svm(c=0.11, balanced=False, ratio=9.8)),
+    "lr-balanced": Candidate("words", lr()),
+    "lr-balanced-c10": Candidate("words", lr(c=10)),
+    "lr-balanced-bigrams": Candidate("bigrams", lr()),
+    "lr-balanced-bigrams-min2": Candidate("bigrams-min2", lr()),
+    "lr-balanced-min2": Candidate("words-min2", lr()),
+    "lr-balanced-stop": Candidate("words-stop", lr()),
+    "lr-balanced-plain-tf": Candidate("words-plain-tf", lr()),
+    "lr-unbalanced": Candidate("words", lr(balanced=False)),
+    "svm-balanced": Candidate("words", svm()),
+    "svm-balanced-bigrams": Candidate("bigrams", svm()),
+    "svm-ratio": Candidate("words", svm(c=0.11, balanced=False, ratio=9.8)),
+    "svm-ratio-bigrams": Candidate("bigrams", svm(c=0.11, balanced=False, ratio=9.8)),
+    "ens-svm-lr-bigrams": Candidate("bigrams", rank_mean(svm(c=0.11, balanced=False, ratio=9.8), lr())),
+    "ens-svm-nb-bigrams": Candidate(
+        "bigrams", rank_mean(svm(c=0.11, balanced=False, ratio=9.8), nb("complement"))
+    ),
+    "nb-complement-bigrams": Candidate("bigrams", nb("complement")),
+    "nb-complement": Candidate("words", nb("complement")),
+    "nb-multinomial": Candidate("words", nb("multinomial")),
+    "nb-multinomial-double": Candidate("words", nb("multinomial", double=True)),
+    "sgd-huber": Candidate("words", sgd_modified_huber()),
+    "lr+nb": Candidate("words", rank_mean(lr(), nb("complement"))),
+    "lr+svm": Candidate("words", rank_mean(lr(), svm())),
+    "lr+svm-bigrams": Candidate("bigrams", rank_mean(lr(), svm())),
+    "lr+svm+nb": Candidate("words", rank_mean(lr(), svm(), nb("complement"))),
+    "lr-balanced-random-start": Candidate("words", random_start(lr())),
+    "elas_u4-like-random-start": Candidate("bigrams", random_start(svm(c=0.11, balanced=False, ratio=9.8))),
+    "lr-ratio": Candidate("words", lr_ratio()),
+    "lr-ratio-bigrams": Candidate("bigrams", lr_ratio()),
+    "lr-bmi": Candidate("words", presumed_irrelevant(lr())),
+    "elas_u4-like-bmi": Candidate("bigrams", presumed_irrelevant(svm(c=0.11, balanced=False, ratio=9.8))),
+    "elas_u4-like+lr": Candidate("bigrams", rank_mean(svm(c=0.11, balanced=False, ratio=9.8), lr())),
+    "svm-ratio-c1-bigrams": Candidate("bigrams", svm(c=1.0, balanced=False, ratio=9.8)),
+}
+
+
+def _features(texts: list[str], vectors: str) -> Features:
+    if vectors == "current":
+        return ranking.features_fit(texts)
+    matrix = sp.csr_matrix(TfidfVectorizer(dtype=np.float32, **VECTORS[vectors]).fit_transform(texts))
+    # counts and idf only matter to features_dump, which the candidates do not use.
+    return Features(matrix=matrix, vocabulary_size=matrix.shape[1], counts=np.empty(0), idf=np.empty(0))
+
+
+def exploration_cadence(labelled: int, labelled_at_last_training: int) -> bool:
+    new_decisions = labelled - labelled_at_last_training
+    return new_decisions >= (1 if labelled <= 200 else max(1, int(labelled * 0.02)))
+
+
+def evaluate(name: str, seeds: list[int], set_names: list[str], *, every_decision: bool = False) -> dict:
+    candidate = CANDIDATES[name]
+    results = {}
+    for case in cases(set_names):
+        features = _features(case.labelled.texts, candidate.vectors)
+        relevant, records = case.relevant_rows, len(case.labelled.labels)
+        runs = []
+        for seed in seeds:
+            started = time.perf_counter()
+            simulation = simulate(
+                features,
+                case.labelled.labels,
+                seed=seed,
+                stop_after_all_relevant=True,
+                scorer=candidate.scorer,
+                retrain_due=None if every_decision else exploration_cadence,
+            )
+            runs.append(
+                {
+                    "wss95": wss(simulation.order, relevant, 0.95, records=records),
+                    "wss100": wss(simulation.order, relevant, 1.0, records=records),
+                    "rrf10": rrf(simulation.order, relevant, 10, records=records),
+                    "seconds": time.perf_counter() - started,
+                }
+            )
+        results[f"{case.name}/{case.label_column.removeprefix('label_')}"] = runs
+        wss95 = statistics.fmean(run["wss95"] for run in runs)
+        print(f"{name:<28} {case.name:<24} {case.label_column:<25} WSS@95 {100 * wss95:5.1f}", flush=True)
+    return results
+
+
+def asreview_results(seeds: list[int]) -> dict:
+    """ASReview's cached runs (bench/ranking.py), as the same per-set figures."""
+    results = {}
+    for case in cases([]):
+        runs = []
+        for seed in seeds:
+            path = WORK_DIR / "asreview" / f"{case.name}-{case.label_column}-seed{seed}.json"
+            if not path.exists():
+                break
+            order, records = json.loads(path.read_text())["order"], len(case.labelled.labels)
+            runs.append(
+                {
+                    "wss95": wss(order, case.relevant_rows, 0.95, records=records),
+                    "wss100": wss(order, case.relevant_rows, 1.0, records=records),
+                    "rrf10": rrf(order, case.relevant_rows, 10, records=records),
+                }
+            )
+        else:
+            results[f"{case.name}/{case.label_column.removeprefix('label_')}"] = runs
+    return results
+
+
+def summary(all_results: dict[str, dict]) -> str:
+    reference = all_results.get("ASReview elas_u4", {})
+    lines = [
+        f"{'candidate':<28} {'WSS@95':>7} {'WSS@100':>8} {'RRF@10':>7} {'sets behind':>11} {'worst gap':>9}"
+    ]
+    for name, results in all_results.items():
+        cells = {key: statistics.fmean(run["wss95"] for run in runs) for key, runs in results.items() if runs}
+        everything = [run for runs in results.values() for run in runs]
+        gaps = [
+            cells[key] - statistics.fmean(run["wss95"] for run in reference[key])
+            for key in cells
+            if key in reference
+        ]
+        behind = sum(gap < -1e-9 for gap in gaps)
+        lines.append(
+            f"{name:<28} {100 * statistics.fmean(cells.values()):7.1f} "
+            f"{100 * statistics.fmean(run['wss100'] for run in everything):8.1f} "
+            f"{statistics.fmean(run['rrf10'] for run in everything):7.1f} "
+            f"{behind if gaps else '-':>11} {100 * min(gaps) if gaps else 0:9.1f}"
+        )
+    return "\n".join(lines)
+
+
+def per_set(all_results: dict[str, dict]) -> str:
+    """WSS@95 (mean over seeds) per set and candidate, in percent."""
+    names = list(all_results)
+    keys = sorted({key for results in all_results.values() for key in results})
+    lines = [f"{'set':<42}" + "".join(f"{name[:14]:>15}" for name in names)]
+    for key in keys:
+        cells = []
+        for name in names:
+            runs = all_results[name].get(key) or []
+            cells.append(
+                f"{100 * statistics.fmean(run['wss95'] for run in runs):15.1f}" if runs else f"{'':>15}"
+            )
+        lines.append(f"{key:<42}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.ranking_models")
+    parser.add_argument("names", nargs="*", help=f"candidates (default: all): {', '.join(CANDIDATES)}")
+    parser.add_argument("--seeds", nargs="*", type=int, default=list(SEEDS))
+    parser.add_argument("--sets", nargs="*", default=[])
+    parser.add_argument("--table", action="store_true", help="print the kept figures without running")
+    parser.add_argument("--every-decision", action="store_true", help="retrain after every decision")
+    parser.add_argument("--per-set", action="store_true", help="also print WSS@95 per set")
+    arguments = parser.parse_args(argv)
+    store = WORK_DIR / "candidates"
+    store.mkdir(parents=True, exist_ok=True)
+    all_results = {"ASReview elas_u4": asreview_results(arguments.seeds)}
+    for name in arguments.names or list(CANDIDATES):
+        path = store / f"{name}{'-every-decision' if arguments.every_decision else ''}.json"
+        if not arguments.table:
+            results = evaluate(name, arguments.seeds, arguments.sets, every_decision=arguments.every_decision)
+            path.write_text(json.dumps(results))
+        if path.exists():
+            all_results[path.stem] = json.loads(path.read_text())
+    if arguments.per_set:
+        print(per_set(all_results))
+    print(summary(all_results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
