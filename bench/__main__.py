@@ -49,6 +49,12 @@ def _coding() -> tuple[str, str]:
     return coding_speed.run()
 
 
+def _pages() -> tuple[str, str]:
+    from bench import page_speed
+
+    return page_speed.run()
+
+
 def _backup() -> tuple[str, str]:
     from bench import backup_speed
 
@@ -60,6 +66,7 @@ BENCHMARKS = {
     "dedup": _dedup,
     "screening": _screening,
     "coding": _coding,
+    "pages": _pages,
     "backup": _backup,
 }
 
