@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core import validators
 
@@ -82,6 +83,21 @@ class ReviewSettingsForm(forms.Form):
 
 
 ROLE_CHOICES = Role.choices
+
+
+class RateLimitedPasswordChangeForm(PasswordChangeForm):
+    """Checks the current password through ``authenticate``, so a wrong one counts as a failed log-in and
+    the log-in lock-out (django-axes) covers this form too."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        if authenticate(self.request, username=self.user.get_username(), password=old_password) is None:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
 
 
 INVITEE_INVALID = "Enter an e-mail address, or a username of letters, digits and . @ + - _ only."

@@ -55,6 +55,11 @@ def _token(review):
     return invitation_token(invitation) if invitation is not None else "not-an-invitation"
 
 
+@sweep_argument("uidb64")
+def _uidb64(review):
+    return "MQ"
+
+
 def _first_pk(queryset, what: str) -> int:
     pk = queryset.order_by("pk").values_list("pk", flat=True).first()
     if pk is None:

@@ -1,0 +1,42 @@
+"""Writes for people's own accounts: passwords, profile, and the site administrator's deactivation."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from reviews.services.audit import audit_record
+from reviews.services.mail import mail_queue
+
+User = get_user_model()
+
+
+def account_password_reset_request(*, email: str, site_url: str) -> None:
+    """Mail a reset link to each active account with this address (and to nobody if none has it; the page
+    that asked says the same either way)."""
+    for user in PasswordResetForm().get_users(email):
+        link = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        with transaction.atomic():
+            audit_record(actor=None, review=None, action="account.password_reset_request", target=user)
+            mail_queue(
+                recipient=getattr(user, User.get_email_field_name()),
+                template="registration/password_reset",
+                context={"user": user, "link": site_url.rstrip("/") + link},
+            )
+
+
+def account_password_changed(*, user: AbstractBaseUser, how: str) -> None:
+    """Record a password set by its owner (``how``: "change" when logged in, "reset" through a mailed link)."""
+    audit_record(actor=user, review=None, action=f"account.password_{how}", target=user)
