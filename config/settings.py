@@ -250,8 +250,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded files are never served publicly; views stream them to members only.
 MEDIA_URL = "/media-not-served/"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1024 * 1024
-# What one file may hold once unpacked (an XLSX is a zip): records, and bytes. A small file that unpacks
-# to a million records is refused when it passes the limit, not after it has filled the memory.
+# What one file may hold once unpacked (an XLSX is a zip, a .gz file compressed): records, and bytes. A small
+# file that unpacks to a million records is refused when it passes the limit, not after it has filled the memory.
 IMPORT_MAX_RECORDS = env_int("IMPORT_MAX_RECORDS", 100_000)
 IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_MB", 512) * 1024 * 1024
 # A running import renews a heartbeat every few seconds; this long without one and it counts as dead

@@ -16,6 +16,7 @@ from .base import (
     current_limits,
 )
 from .bibtex import parse_bibtex
+from .compressed import gunzip, is_gzip
 from .detect import detect_binary_format, detect_text_format
 from .endnote_tagged import parse_endnote_tagged
 from .endnote_xml import parse_endnote_xml
@@ -90,6 +91,8 @@ def _parse(data: bytes, filename: str, format: str | None) -> ParseResult:
         raise ImportFormatError("the upload is not bytes", filename=filename)
     data = bytes(data)
     chosen = _checked_format(format, filename)
+    if is_gzip(data):
+        data = gunzip(data, filename=filename)
     if chosen is None:
         chosen = detect_binary_format(data, filename=filename)
     if chosen == "xlsx":

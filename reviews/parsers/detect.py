@@ -9,6 +9,7 @@ import zipfile
 from pathlib import PurePath
 
 from .base import ImportFormatError
+from .compressed import gunzip, inner_name, is_gzip
 from .nbib import split_tag
 from .tabular import has_title_column, is_pubmed_csv_header, sniff_delimiter
 from .text import decode_bytes, split_lines
@@ -30,13 +31,13 @@ _NBIB_EXTENSIONS = frozenset({".nbib", ".medline", ".pubmed"})
 
 SUPPORTED = (
     "RIS (.ris), PubMed/MEDLINE (.nbib), PubMed CSV, PubMed XML, EndNote XML, EndNote tagged (.enw), "
-    "BibTeX (.bib), Web of Science plain text/CIW, CSV/TSV or Excel (.xlsx) with a Title column"
+    "BibTeX (.bib), Web of Science plain text/CIW, CSV/TSV or Excel (.xlsx) with a Title column, each "
+    "also gzip-compressed (.gz)"
 )
 _ADVICE = f"supported formats are {SUPPORTED}"
 _BINARY_MAGIC = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office file (.xls or .doc); save it as .xlsx or CSV"),
     (b"%PDF-", "a PDF document"),
-    (b"\x1f\x8b", "a gzip-compressed file (uncompress it first)"),
     (b"Rar!", "a RAR archive (unpack it first)"),
     (b"7z\xbc\xaf", "a 7-Zip archive (unpack it first)"),
     (b"\x89PNG", "a PNG image"),
@@ -45,6 +46,8 @@ _BINARY_MAGIC = (
 
 
 def detect_format(data: bytes, *, filename: str) -> str:
+    if is_gzip(data):
+        data = gunzip(data, filename=filename)
     binary = detect_binary_format(data, filename=filename)
     if binary is not None:
         return binary
@@ -128,7 +131,8 @@ def _table_format(first: str) -> str | None:
 
 
 def _fallback(lines: list[str], first: str, filename: str) -> str:
-    extension = PurePath(filename or "").suffix.lower()
+    # "refs.nbib.gz" was a .nbib file before it was compressed.
+    extension = PurePath(inner_name(filename)).suffix.lower()
     if any(_RIS_LIKE_TAG.match(line) for line in lines):
         # Two-letter tags without TY (or PMID): the extension decides; each parser then says what is missing.
         return "nbib" if extension in _NBIB_EXTENSIONS else "ris"

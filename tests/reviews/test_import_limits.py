@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 
 from openpyxl import Workbook
@@ -50,6 +51,28 @@ def test_a_workbook_that_unpacks_past_the_byte_limit_is_refused_before_it_is_rea
 def test_text_exports_have_the_same_record_limit(review, owner, settings):
     settings.IMPORT_MAX_RECORDS = 50
     _refused(review, owner, "big.ris", ris_records(60), "more than 50 records")
+
+
+def test_a_gzip_file_that_unpacks_past_the_byte_limit_is_refused_before_it_is_unpacked(
+    review, owner, settings
+):
+    settings.IMPORT_MAX_EXPANDED_BYTES = 1024 * 1024
+    bomb = gzip.compress(bytes(8 * 1024 * 1024))
+    _refused(
+        review, owner, "bomb.ris.gz", bomb, "the gzip file unpacks to more than the 1 MB one file may hold"
+    )
+
+
+def test_compressed_text_exports_have_the_same_record_limit(review, owner, settings):
+    settings.IMPORT_MAX_RECORDS = 50
+    _refused(review, owner, "big.ris.gz", gzip.compress(ris_records(60)), "more than 50 records")
+
+
+def test_a_compressed_export_within_the_limits_imports(review, owner):
+    batch = import_file(review, owner, "studies.ris.gz", gzip.compress(ris_records(40)), source="Scopus")
+    assert batch.status == ImportBatch.Status.DONE, batch.error
+    assert (batch.format, batch.records_count) == ("ris", 40)
+    assert SourceRecord.objects.filter(review=review).count() == 40
 
 
 def test_the_limit_stops_the_reader_at_the_first_record_past_it():
