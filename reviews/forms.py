@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.forms import PasswordChangeForm
@@ -100,6 +102,51 @@ class RateLimitedPasswordChangeForm(PasswordChangeForm):
         return old_password
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [("", "The site's time zone")] + [
+        (name, name.replace("_", " ")) for name in sorted(available_timezones())
+    ]
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Display name",
+        help_text="Shown to your team instead of your username.",
+    )
+    email = forms.EmailField(label="E-mail address", help_text="Invitations and password resets go here.")
+    time_zone = forms.ChoiceField(
+        choices=_time_zone_choices, required=False, label="Time zone for shown times"
+    )
+    current_password = forms.CharField(
+        required=False,
+        strip=False,
+        label="Current password",
+        help_text="Needed only to change your e-mail address.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.request = request
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and email.lower() != (self.user.email or "").lower():
+            password = cleaned.get("current_password") or ""
+            # Through authenticate: a wrong password counts towards the log-in lock-out here too.
+            if (
+                not password
+                or authenticate(self.request, username=self.user.get_username(), password=password) is None
+            ):
+                self.add_error("current_password", PROFILE_EMAIL_NEEDS_PASSWORD)
+        return cleaned
+
+
+PROFILE_EMAIL_NEEDS_PASSWORD = "Enter your current password to change your e-mail address."
 INVITEE_INVALID = "Enter an e-mail address, or a username of letters, digits and . @ + - _ only."
 
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from reviews.views import duplicates, imports, records, team
+from reviews.views import accounts, duplicates, imports, records, team
 
 app_name = "reviews"
 
 urlpatterns = [
     path("", team.dashboard, name="dashboard"),
     path("reviews/new/", team.review_create, name="create"),
+    path("accounts/profile/", accounts.profile, name="profile"),
     path("r/<slug:slug>/settings/", team.review_settings, name="settings"),
     path("r/<slug:slug>/members/", team.member_list, name="members"),
     path("r/<slug:slug>/members/leave/", team.member_leave, name="member_leave"),
@@ -36,4 +37,5 @@ urlpatterns = [
     path("r/<slug:slug>/merges/<int:merge_id>/undo/", records.merge_undo, name="merge_undo"),
     path("r/<slug:slug>/duplicates/", duplicates.duplicate_queue, name="duplicates"),
     path("r/<slug:slug>/duplicates/<int:pair_id>/", duplicates.duplicate_decide, name="duplicate_decide"),
+    path("r/<slug:slug>/duplicates/<int:pair_id>/undo/", duplicates.duplicate_undo, name="duplicate_undo"),
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from reviews.models import Profile
 from reviews.services.audit import audit_record
 from reviews.services.mail import mail_queue
 
@@ -40,3 +41,27 @@ def account_password_reset_request(*, email: str, site_url: str) -> None:
 def account_password_changed(*, user: AbstractBaseUser, how: str) -> None:
     """Record a password set by its owner (``how``: "change" when logged in, "reset" through a mailed link)."""
     audit_record(actor=user, review=None, action=f"account.password_{how}", target=user)
+
+
+@transaction.atomic
+def account_profile_update(
+    *, user: AbstractBaseUser, display_name: str, email: str, time_zone: str
+) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    before = {"display_name": user.get_full_name(), "email": user.email, "time_zone": profile.time_zone}
+    user.first_name, user.last_name, user.email = display_name.strip(), "", email.strip()
+    user.save(update_fields=["first_name", "last_name", "email"])
+    profile.time_zone = time_zone
+    profile.save(update_fields=["time_zone"])
+    after = {"display_name": user.get_full_name(), "email": user.email, "time_zone": profile.time_zone}
+    changed = [key for key in after if before[key] != after[key]]
+    if changed:
+        audit_record(
+            actor=user,
+            review=None,
+            action="account.profile_update",
+            target=user,
+            before={key: before[key] for key in changed},
+            after={key: after[key] for key in changed},
+        )
+    return profile

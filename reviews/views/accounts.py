@@ -3,13 +3,40 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-from reviews.forms import RateLimitedPasswordChangeForm
+from reviews.access import HtmxHttpRequest
+from reviews.forms import ProfileForm, RateLimitedPasswordChangeForm
+from reviews.models import Profile
 from reviews.security import client_ip, log_denied
 from reviews.services import accounts
+from reviews.timezones import time_zone_remember
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    saved = Profile.objects.filter(user=user).first()
+    initial = {
+        "display_name": user.get_full_name(),
+        "email": user.email,
+        "time_zone": saved.time_zone if saved else "",
+    }
+    form = ProfileForm(request.POST or None, user=user, request=request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ("display_name", "email", "time_zone")}
+        accounts.account_profile_update(user=user, **fields)
+        time_zone_remember(request, form.cleaned_data["time_zone"])
+        messages.success(request, "Your account is saved.")
+        return redirect("reviews:profile")
+    return render(request, "reviews/profile.html", {"form": form}, status=400 if form.errors else 200)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
