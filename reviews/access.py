@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -90,6 +91,24 @@ def review_member_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def may_create_reviews(user) -> bool:
+    """REVIEW_CREATORS: "anyone" with an account, or "staff" (site administrators) only."""
+    return user.is_authenticated and (settings.REVIEW_CREATORS == "anyone" or user.is_staff)
+
+
+def site_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the site administration pages: staff only (others get 403, logged)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, **kwargs) -> HttpResponse:
+        if not (request.user.is_active and request.user.is_staff):
+            forbid(request, "site administration is for staff")
+        return view(request, **kwargs)
+
+    return wrapper
 
 
 def forbid(request: HttpRequest, message: str) -> None:

@@ -30,6 +30,15 @@ def membership_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("review").order_by("review__title")
 
 
+def user_list_for_site_admin(*, search: str = "") -> QuerySet:
+    users = User.objects.annotate(review_count=Count("memberships")).order_by("username")
+    if search:
+        users = users.filter(
+            Q(username__icontains=search) | Q(email__icontains=search) | Q(first_name__icontains=search)
+        )
+    return users
+
+
 def membership_get(*, user: AbstractBaseUser, slug: str) -> Membership | None:
     return Membership.objects.select_related("review").filter(user=user, review__slug=slug).first()
 

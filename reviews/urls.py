@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews.views import accounts, duplicates, imports, records, team
+from reviews.views import accounts, duplicates, imports, records, site_admin, team
 
 app_name = "reviews"
 
@@ -8,6 +8,20 @@ urlpatterns = [
     path("", team.dashboard, name="dashboard"),
     path("reviews/new/", team.review_create, name="create"),
     path("accounts/profile/", accounts.profile, name="profile"),
+    path("site/users/", site_admin.site_users, name="site_users"),
+    path("site/users/<int:user_id>/", site_admin.site_user, name="site_user"),
+    path(
+        "site/users/<int:user_id>/deactivate/",
+        site_admin.site_user_set_active,
+        {"active": False},
+        name="site_user_deactivate",
+    ),
+    path(
+        "site/users/<int:user_id>/reactivate/",
+        site_admin.site_user_set_active,
+        {"active": True},
+        name="site_user_reactivate",
+    ),
     path("r/<slug:slug>/settings/", team.review_settings, name="settings"),
     path("r/<slug:slug>/members/", team.member_list, name="members"),
     path("r/<slug:slug>/members/leave/", team.member_leave, name="member_leave"),

@@ -55,6 +55,11 @@ def _token(review):
     return invitation_token(invitation) if invitation is not None else "not-an-invitation"
 
 
+@sweep_argument("user_id")
+def _user_id(review):
+    return review.memberships.order_by("pk").values_list("user_id", flat=True).first()
+
+
 @sweep_argument("uidb64")
 def _uidb64(review):
     return "MQ"

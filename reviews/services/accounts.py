@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from reviews.errors import ReviewRuleError
 from reviews.models import Profile
 from reviews.services.audit import audit_record
 from reviews.services.mail import mail_queue
@@ -65,3 +66,29 @@ def account_profile_update(
             after={key: after[key] for key in changed},
         )
     return profile
+
+
+ACCOUNT_NOT_YOURSELF = "You cannot deactivate your own account."
+
+
+@transaction.atomic
+def account_set_active(
+    *, actor: AbstractBaseUser, user: AbstractBaseUser, is_active: bool
+) -> AbstractBaseUser:
+    """Deactivate or reactivate an account. A deactivated person is logged out at their next request (the
+    authentication backend refuses inactive accounts), wherever they are logged in."""
+    if user.pk == actor.pk and not is_active:
+        raise ReviewRuleError(ACCOUNT_NOT_YOURSELF)
+    if user.is_active == is_active:
+        return user
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        review=None,
+        action="account.reactivate" if is_active else "account.deactivate",
+        target=user,
+        before={"is_active": not is_active},
+        after={"is_active": is_active},
+    )
+    return user

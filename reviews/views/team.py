@@ -8,12 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from reviews import selectors, services
-from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
+from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, may_create_reviews, review_member_required
 from reviews.errors import ReviewRuleError
 from reviews.forms import InvitationForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from reviews.models import Invitation, Membership, Role
 from reviews.services import invitations
 
+REVIEW_CREATE_STAFF_ONLY = "On this site only administrators create reviews; ask one to create yours."
 # The same words whether or not an account answers to what the owner typed.
 INVITATION_SENT = (
     "Invitation to {invitee} saved. If the address can receive mail, a link to join is on its way."
@@ -24,12 +25,15 @@ INVITATION_SENT = (
 @login_required
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     memberships = selectors.membership_list_for_user(user=request.user)
-    return render(request, "reviews/dashboard.html", {"memberships": memberships})
+    context = {"memberships": memberships, "may_create_reviews": may_create_reviews(request.user)}
+    return render(request, "reviews/dashboard.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def review_create(request: HtmxHttpRequest) -> HttpResponse:
+    if not may_create_reviews(request.user):
+        forbid(request, REVIEW_CREATE_STAFF_ONLY)
     form = ReviewCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
