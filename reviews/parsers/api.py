@@ -50,7 +50,7 @@ _NOTHING_FOUND = {
     "bibtex": "no entries such as @article{...}",
     "endnote-xml": "no <record> elements",
     "endnote-tagged": "no tagged lines such as '%T ' or '%A '",
-    "pubmed-xml": "no <PubmedArticle> elements",
+    "pubmed-xml": "no <PubmedArticle> or <MedlineCitation> elements",
     "csv": "the table has a header row but no data rows",
     "pubmed-csv": "the table has a header row but no data rows",
     "xlsx": "the first worksheet has a header row but no data rows",

@@ -25,7 +25,7 @@ _BIBTEX_ENTRY = re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")
 _REFER_LINE = re.compile(r"%[0-9A-Z] \S")
 _XML_RECORDS = re.compile(r"<records?[\s>/]")
 _XML_ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
-_PUBMED_ROOTS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet"})
+_PUBMED_ROOTS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet", "MedlineCitationSet"})
 _TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".tab"})
 _NBIB_EXTENSIONS = frozenset({".nbib", ".medline", ".pubmed"})
 
@@ -159,7 +159,7 @@ def _xml_format(head: str, filename: str) -> str:
         return "endnote-xml"
     raise ImportFormatError(
         "this is XML but neither an EndNote XML nor a PubMed XML export "
-        "(no <records> or <PubmedArticleSet> element found)",
+        "(no <records>, <PubmedArticleSet> or <MedlineCitationSet> element found)",
         filename=filename,
     )
 

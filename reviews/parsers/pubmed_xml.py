@@ -1,5 +1,6 @@
 """PubMed XML (PubMed's Save > Format: XML, or E-utilities efetch): a <PubmedArticleSet> of <PubmedArticle>
-and <PubmedBookArticle> records.
+and <PubmedBookArticle> records; and the older MEDLINE layout of NLM's baseline files before 2017, a
+<MedlineCitationSet> of bare <MedlineCitation> records (no PubmedArticle around them, no PubmedData).
 
 Uploaded XML is untrusted. PubMed's own files open with <!DOCTYPE PubmedArticleSet PUBLIC "..." "https://...">,
 so a DOCTYPE is allowed here: the external DTD it names is never fetched (expat reads no external subset
@@ -19,24 +20,31 @@ from .text import normalise_newlines
 from .xml_records import xml_find_records, xml_parse, xml_record_lines
 
 _RECORD_TAGS = frozenset({"PubmedArticle", "PubmedBookArticle"})
+_CITATION = "MedlineCitation"
 # Formatting inside titles and abstracts (the DTD's b, i, sup, sub, u); MathML tags carry a namespace.
 _INLINE = frozenset({"b", "i", "sup", "sub", "u"})
 # Identifiers whose meaning lies in a type attribute; raw keeps them as "path[type]" so the pair stays together.
 _TYPED_IDS = {"ArticleId": "IdType", "ELocationID": "EIdType"}
 _MAX_DEPTH = 8
 _RECORD_START = re.compile(r"<Pubmed(?:Book)?Article[\s>/]")
+_CITATION_START = re.compile(r"<MedlineCitation[\s>/]")
 
 
 def parse_pubmed_xml(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]:
     root = xml_parse(text, filename, format_name="PubMed XML", allow_doctype=True)
     elements = xml_find_records(root, _RECORD_TAGS)
+    record_start = _RECORD_START
+    if not elements:
+        # A MedlineCitation is only a record of its own where no PubmedArticle wraps it.
+        elements = xml_find_records(root, {_CITATION})
+        record_start = _CITATION_START
     if not elements:
         raise ImportFormatError(
-            "no records found: the XML has no <PubmedArticle> or <PubmedBookArticle> elements "
-            f"(its root element is <{root.tag}>), so it is not a PubMed XML export",
+            "no records found: the XML has no <PubmedArticle>, <PubmedBookArticle> or <MedlineCitation> "
+            f"elements (its root element is <{root.tag}>), so it is not a PubMed XML export",
             filename=filename,
         )
-    lines = xml_record_lines(text, _RECORD_START, len(elements))
+    lines = xml_record_lines(text, record_start, len(elements))
     records = [
         _to_record(element, position, lines[position - 1]) for position, element in enumerate(elements, 1)
     ]
@@ -51,7 +59,14 @@ def _flatten(record: Element) -> dict[str, list[str]]:
     """Every field of a record as path -> values ("MedlineCitation/Article/ArticleTitle"), attributes as
     "path@name", typed identifiers as "path[type]" ("PubmedData/ArticleIdList/ArticleId[pmc]")."""
     raw: dict[str, list[str]] = {}
-    stack = [(child, child.tag, 1) for child in reversed(list(record))]
+    if record.tag == _CITATION:
+        # The older layout's record is the MedlineCitation itself: its fields get the paths they have
+        # inside a PubmedArticle, so both layouts keep the same raw fields.
+        for name, value in record.attrib.items():
+            add_raw(raw, f"{_CITATION}@{name}", value)
+        stack = [(child, f"{_CITATION}/{child.tag}", 2) for child in reversed(list(record))]
+    else:
+        stack = [(child, child.tag, 1) for child in reversed(list(record))]
     while stack:
         element, path, depth = stack.pop()
         type_attribute = _TYPED_IDS.get(element.tag)
@@ -91,8 +106,11 @@ def _first_text(elements: Iterable[Element | None]) -> str:
 
 def _to_record(element: Element, position: int, line: int) -> ParsedRecord:
     is_book = element.tag == "PubmedBookArticle"
-    citation = element.find("BookDocument" if is_book else "MedlineCitation")
-    data = element.find("PubmedBookData" if is_book else "PubmedData")
+    if element.tag == _CITATION:
+        citation, data = element, None
+    else:
+        citation = element.find("BookDocument" if is_book else _CITATION)
+        data = element.find("PubmedBookData" if is_book else "PubmedData")
     # A book's fields sit on BookDocument itself, an article's on MedlineCitation/Article.
     article = citation if is_book else _find(citation, "Article")
     book = _find(citation, "Book")

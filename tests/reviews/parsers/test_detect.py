@@ -136,6 +136,8 @@ def test_a_bibtex_comment_is_not_taken_for_a_refer_tag():
         "<?xml version='1.0'?><PubmedArticleSet></PubmedArticleSet>",
         "<!-- saved from PubMed <records> -->\n<PubmedArticleSet/>",
         "<PubmedBookArticleSet><PubmedBookArticle/></PubmedBookArticleSet>",
+        '<!DOCTYPE MedlineCitationSet PUBLIC "-//NLM//DTD Medline Citation, 1st January, 2016//EN" '
+        '"nlmmedlinecitationset_160101.dtd">\n<MedlineCitationSet><MedlineCitation/></MedlineCitationSet>',
     ],
 )
 def test_it_detects_pubmed_xml_by_its_root_element(xml):

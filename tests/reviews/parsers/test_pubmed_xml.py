@@ -239,10 +239,82 @@ def test_it_refuses_an_entity_it_does_not_know():
 
 
 def test_endnote_xml_told_to_be_pubmed_xml_is_refused():
-    with pytest.raises(ImportFormatError, match=r"no <PubmedArticle> or <PubmedBookArticle> elements \("):
+    with pytest.raises(
+        ImportFormatError, match=r"no <PubmedArticle>, <PubmedBookArticle> or <MedlineCitation> elements \("
+    ):
         parse(fixture_bytes("endnote.xml"), filename="endnote.xml", format="pubmed-xml")
 
 
 def test_an_empty_article_set_is_refused():
     with pytest.raises(ImportFormatError, match="pubmed.xml: no records found"):
         parse(article_set(), filename="pubmed.xml")
+
+
+MEDLINE_DOCTYPE = (
+    '<!DOCTYPE MedlineCitationSet PUBLIC "-//NLM//DTD Medline Citation, 1st January, 2016//EN"\n'
+    '                                    "https://www.nlm.nih.gov/databases/dtd/nlmmedlinecitationset_160101.dtd">'
+)
+
+
+def medline_citation(pmid: str, title: str) -> str:
+    return "\n".join(
+        [
+            '<MedlineCitation Owner="NLM" Status="MEDLINE">',
+            f'<PMID Version="1">{pmid}</PMID>',
+            '<Article PubModel="Print">',
+            "<Journal><JournalIssue><Volume>25</Volume><Issue>3-4</Issue>"
+            "<PubDate><Year>2007</Year></PubDate></JournalIssue>",
+            "<Title>Restorative neurology and neuroscience</Title></Journal>",
+            f"<ArticleTitle>{title}</ArticleTitle>",
+            "<Pagination><MedlinePgn>195-210</MedlinePgn></Pagination>",
+            '<ELocationID EIdType="doi" ValidYN="Y">10.3233/RNN-2007-253405</ELocationID>',
+            '<Abstract><AbstractText Label="PURPOSE">Pitch.</AbstractText>'
+            '<AbstractText Label="RESULTS">Two dimensions.</AbstractText></Abstract>',
+            '<AuthorList CompleteYN="Y"><Author ValidYN="Y"><LastName>Chandrasekaran</LastName>'
+            "<ForeName>Bharath</ForeName><Initials>B</Initials></Author></AuthorList>",
+            "<Language>eng</Language>",
+            "</Article>",
+            "<MeshHeadingList><MeshHeading><DescriptorName>Adult</DescriptorName></MeshHeading>"
+            "</MeshHeadingList>",
+            "</MedlineCitation>",
+        ]
+    )
+
+
+def medline_set(*citations: str) -> str:
+    return "\n".join(
+        ['<?xml version="1.0" encoding="UTF-8"?>', MEDLINE_DOCTYPE, "<MedlineCitationSet>", *citations]
+        + ["<DeleteCitation><PMID>99999999</PMID></DeleteCitation>", "</MedlineCitationSet>"]
+    )
+
+
+def test_it_reads_the_older_medline_citation_set_layout():
+    result = parse(medline_set(medline_citation("17942999", "Neuroplasticity"), medline_citation("2", "Two")))
+
+    first = result.records[0]
+    assert (result.format, [r.pmid for r in result.records]) == ("pubmed-xml", ["17942999", "2"])
+    assert [r.line for r in result.records] == [5, 19]
+    assert (first.title, first.authors, first.year) == ("Neuroplasticity", ["Chandrasekaran, B"], 2007)
+    assert (first.journal, first.volume, first.issue, first.pages) == (
+        "Restorative neurology and neuroscience",
+        "25",
+        "3-4",
+        "195-210",
+    )
+    assert (first.doi, first.source_record_id) == ("10.3233/rnn-2007-253405", "17942999")
+    assert first.abstract == "PURPOSE: Pitch. RESULTS: Two dimensions."
+    assert (first.language, first.keywords) == ("eng", ["Adult"])
+
+
+def test_the_older_layout_keeps_its_raw_fields_under_the_paths_of_the_current_one():
+    record = only_record(medline_set(medline_citation("1", "One")), filename="medline.xml")
+
+    assert record.raw["MedlineCitation/PMID"] == ["1"]
+    assert record.raw["MedlineCitation/Article/ArticleTitle"] == ["One"]
+    assert record.raw["MedlineCitation@Status"] == ["MEDLINE"]
+    assert record.raw["MedlineCitation/Article/ELocationID[doi]"] == ["10.3233/RNN-2007-253405"]
+
+
+def test_an_empty_medline_citation_set_is_refused():
+    with pytest.raises(ImportFormatError, match="medline.xml: no records found"):
+        parse(medline_set(), filename="medline.xml")

@@ -49,13 +49,18 @@ def expected_count(name: str) -> int:
     return COUNT_OVERRIDES.get(name, (EXPECTED[name], ""))[0]
 
 
+# The column giving a file's count: "records", or "citations" in the table of MEDLINE baseline files.
+_COUNT_COLUMNS = ("records", "citations")
+
+
 def _sources_table() -> dict[str, int]:
-    """File path -> record count, from every table in SOURCES.md that has "file" and "records" columns."""
+    """File path -> record count, from every table in SOURCES.md that has a "file" and a count column."""
     sources = SHARED_DATA / "SOURCES.md"
     if not sources.is_file():
         return {}
     expected: dict[str, int] = {}
     columns: list[str] | None = None
+    count: str | None = None
     for line in sources.read_text(encoding="utf-8").splitlines():
         if not line.startswith("|"):
             columns = None
@@ -63,10 +68,11 @@ def _sources_table() -> dict[str, int]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if columns is None:
             columns = [cell.lower() for cell in cells]
-        elif "file" in columns and "records" in columns and not set("".join(cells)) <= set("-: "):
+            count = next((column for column in _COUNT_COLUMNS if column in columns), None)
+        elif "file" in columns and count and not set("".join(cells)) <= set("-: "):
             name = re.search(r"`([^`]+)`", cells[columns.index("file")])
             if name:
-                expected[name.group(1)] = int(cells[columns.index("records")])
+                expected[name.group(1)] = int(cells[columns.index(count)])
     return expected
 
 
@@ -196,6 +202,17 @@ SPOT_CHECKS = {
         "pages": "1309-1348",
         "publication_type": "Journal Article",
     },
+    ("pubmed-xml/medline16n0902_604_citations.xml.gz", 0): {
+        "title": (
+            "Neuroplasticity in the processing of pitch dimensions: a multidimensional scaling analysis of the "
+            "mismatch negativity."
+        ),
+        "authors": ["Chandrasekaran, B", "Gandour, JT", "Krishnan, A"],
+        "year": 2007,
+        "journal": "Restorative neurology and neuroscience",
+        "pmid": "17942999",
+        "pages": "195-210",
+    },
     ("bib-dedupe/digital_work__records_pre_merged.csv", 0): {
         "authors[0]": "АЗЬМУК, Н. А.",
         "source_record_id": "id_0000000",
@@ -261,3 +278,18 @@ def test_the_windows_1252_csv_is_decoded_as_such():
 
     assert result.encoding == "cp1252"
     assert any("©" in record.abstract for record in result.records)
+
+
+def test_the_medline_baseline_layout_reads_as_pubmed_xml_with_its_abstracts():
+    name = "pubmed-xml/medline16n0902_604_citations.xml.gz"
+    result = parsed(name)
+
+    assert (result.format, len(result.records), EXPECTED[name]) == ("pubmed-xml", 604, 604)
+    first = result.records[0]
+    assert first.abstract.startswith("PURPOSE: An auditory electrophysiological study was conducted")
+    assert first.abstract.endswith(
+        "CONCLUSIONS: The MMN can serve as an index of pitch features that are differentially weighted "
+        "depending on a listener's experience with lexical tones and their acoustic correlates within a "
+        "particular tone space."
+    )
+    assert len({record.pmid for record in result.records}) == 604
