@@ -8,6 +8,7 @@ import operator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Greatest, Least
 
 from reviews.blinding import blinded_actions
 from reviews.history import history_label, history_record_id
@@ -225,12 +226,47 @@ def record_merges(*, record: Record) -> QuerySet[Merge]:
     return Merge.objects.filter(target=record).select_related("created_by", "undone_by", "batch")
 
 
+def _with_record_pair(pairs: QuerySet[DuplicatePair]) -> QuerySet[DuplicatePair]:
+    """The two study records a pair of source records stands for, lower id first."""
+    return pairs.annotate(
+        record_low=Least("source_a__record_id", "source_b__record_id"),
+        record_high=Greatest("source_a__record_id", "source_b__record_id"),
+    )
+
+
 def duplicate_pair_queue(*, review: Review) -> QuerySet[DuplicatePair]:
+    """Open pairs, one per pair of study records: when the same two studies arrived in several files, the
+    best-scored pair of their source records stands for them all (deciding it decides the others)."""
+    open_pairs = _with_record_pair(
+        DuplicatePair.objects.filter(review=review, status=DuplicatePair.Status.OPEN).exclude(
+            source_a__record_id=F("source_b__record_id")
+        )
+    )
+    better = open_pairs.filter(record_low=OuterRef("record_low"), record_high=OuterRef("record_high")).filter(
+        Q(score__gt=OuterRef("score")) | Q(score=OuterRef("score"), pk__lt=OuterRef("pk"))
+    )
     return (
-        DuplicatePair.objects.filter(review=review, status=DuplicatePair.Status.OPEN)
-        .exclude(source_a__record_id=F("source_b__record_id"))
+        open_pairs.exclude(Exists(better))
         .select_related("source_a__batch", "source_b__batch")
         .order_by("-score", "id")
+    )
+
+
+def duplicate_pairs_decided(*, review: Review) -> QuerySet[DuplicatePair]:
+    """Pairs a person decided, latest first, one per decision (the other pairs between the same two
+    records, answered by it, carry its time and person and are left out)."""
+    decided = DuplicatePair.objects.filter(review=review).exclude(status=DuplicatePair.Status.OPEN)
+    answered_by_another = decided.filter(
+        decided_at=OuterRef("decided_at"),
+        decided_by=OuterRef("decided_by"),
+        status=OuterRef("status"),
+        pk__lt=OuterRef("pk"),
+    )
+    return (
+        decided.exclude(decided_at__isnull=True)
+        .exclude(Exists(answered_by_another))
+        .select_related("source_a__batch", "source_b__batch", "decided_by")
+        .order_by("-decided_at", "-id")
     )
 
 

@@ -30,6 +30,10 @@ from reviews.services.locks import review_records_lock
 
 PAIR_ALREADY_DECIDED = "Someone already decided this pair ({status}); nothing was changed."
 MERGE_ALREADY_UNDONE = "This merge was already undone."
+PAIR_NOT_DECIDED = "This pair is not decided; there is nothing to undo."
+PAIR_MERGE_NOT_FOUND = (
+    "The merge this decision made was undone or changed since; see the record's page for its merges."
+)
 MERGE_BOTH_SCREENED = "Both records already have screening decisions, so they cannot be merged; remove the one screened in error."
 MERGE_CHANGED_SINCE = "Records of this merge were merged again since; undo the later merge first."
 
@@ -243,9 +247,13 @@ def _lock_pair(pair: DuplicatePair) -> DuplicatePair:
 
 
 def _pair_decide(pair: DuplicatePair, *, actor: AbstractBaseUser, status: str) -> None:
+    """Decide the pair and the other open pairs between the same two records, at one time by one person
+    (so the decided list shows the decision once and its undo finds them all)."""
+    now = timezone.now()
+    _pairs_between(pair).exclude(pk=pair.pk).update(status=status, decided_by=actor, decided_at=now)
     pair.status = status
     pair.decided_by = actor
-    pair.decided_at = timezone.now()
+    pair.decided_at = now
     pair.save(update_fields=["status", "decided_by", "decided_at"])
 
 
@@ -269,9 +277,6 @@ def _pairs_between(pair: DuplicatePair) -> QuerySet[DuplicatePair]:
 def duplicate_pair_mark_same(*, actor: AbstractBaseUser, pair: DuplicatePair) -> Merge | None:
     pair = _lock_pair(pair)
     # Other pairs between the same two records are answered by this decision too.
-    _pairs_between(pair).exclude(pk=pair.pk).update(
-        status=DuplicatePair.Status.SAME, decided_by=actor, decided_at=timezone.now()
-    )
     _pair_decide(pair, actor=actor, status=DuplicatePair.Status.SAME)
     records = Record.objects.select_for_update().filter(
         pk__in=[pair.source_a.record_id, pair.source_b.record_id]
@@ -293,9 +298,6 @@ def duplicate_pair_mark_same(*, actor: AbstractBaseUser, pair: DuplicatePair) ->
 @transaction.atomic
 def duplicate_pair_mark_different(*, actor: AbstractBaseUser, pair: DuplicatePair) -> DuplicatePair:
     pair = _lock_pair(pair)
-    _pairs_between(pair).exclude(pk=pair.pk).update(
-        status=DuplicatePair.Status.DIFFERENT, decided_by=actor, decided_at=timezone.now()
-    )
     _pair_decide(pair, actor=actor, status=DuplicatePair.Status.DIFFERENT)
     audit_record(
         actor=actor,
@@ -305,6 +307,67 @@ def duplicate_pair_mark_different(*, actor: AbstractBaseUser, pair: DuplicatePai
         after={"sources": [pair.source_a_id, pair.source_b_id]},
     )
     return pair
+
+
+@transaction.atomic
+def duplicate_pair_undo(*, actor: AbstractBaseUser, pair: DuplicatePair) -> DuplicatePair:
+    """Put a decided pair back in the queue, undecided, with the pairs its decision answered; undoing
+    "same study" undoes the merge it made first (refused, as an undo from the record's page is, when its
+    records were merged again since)."""
+    review_records_lock(pair.review_id, wait=False)
+    pair = DuplicatePair.objects.select_for_update().select_related("source_a", "source_b").get(pk=pair.pk)
+    if pair.status == DuplicatePair.Status.OPEN:
+        raise ReviewRuleError(PAIR_NOT_DECIDED)
+    answered = DuplicatePair.objects.filter(
+        review=pair.review, status=pair.status, decided_at=pair.decided_at, decided_by=pair.decided_by
+    )
+    reasons = dict(answered.values_list("pk", "reasons"))
+    before = {"status": pair.status, "sources": [pair.source_a_id, pair.source_b_id]}
+    if pair.status == DuplicatePair.Status.SAME and pair.source_a.record_id == pair.source_b.record_id:
+        merge = _manual_merge_of(pair)
+        if merge is None:
+            raise ReviewRuleError(PAIR_MERGE_NOT_FOUND)
+        merge_undo(actor=actor, merge=merge)
+        before["merge"] = merge.pk
+    # Undoing the merge remembers its split as "different studies": this undo means undecided instead.
+    reopened = DuplicatePair.objects.filter(pk__in=list(reasons)) | _pairs_between_records(pair)
+    for reopened_pair in reopened.distinct():
+        reopened_pair.status, reopened_pair.decided_by, reopened_pair.decided_at = (
+            DuplicatePair.Status.OPEN,
+            None,
+            None,
+        )
+        reopened_pair.reasons = reasons.get(reopened_pair.pk, reopened_pair.reasons)
+        reopened_pair.save(update_fields=["status", "decided_by", "decided_at", "reasons"])
+    pair.refresh_from_db()
+    audit_record(actor=actor, review=pair.review, action="duplicates.undo", target=pair, before=before)
+    return pair
+
+
+def _manual_merge_of(pair: DuplicatePair) -> Merge | None:
+    """The person's merge that joined the pair's two source records (the latest one not undone)."""
+    sources = {pair.source_a_id, pair.source_b_id}
+    merges = Merge.objects.filter(
+        review=pair.review, kind=Merge.Kind.MANUAL, undone_at__isnull=True, created_at__gte=pair.decided_at
+    ).order_by("-created_at", "-pk")
+    for merge in merges:
+        if sources & {move["source"] for move in merge.moves}:
+            return merge
+    return None
+
+
+def _pairs_between_records(pair: DuplicatePair) -> QuerySet[DuplicatePair]:
+    """Pairs between the two records the pair's sources are in now that a merge undo split them again,
+    decided by that undo ("merge undone")."""
+    pair.source_a.refresh_from_db(fields=["record"])
+    pair.source_b.refresh_from_db(fields=["record"])
+    record_a, record_b = pair.source_a.record_id, pair.source_b.record_id
+    return DuplicatePair.objects.filter(
+        review=pair.review, status=DuplicatePair.Status.DIFFERENT, reasons=["merge undone"]
+    ).filter(
+        Q(source_a__record_id=record_a, source_b__record_id=record_b)
+        | Q(source_a__record_id=record_b, source_b__record_id=record_a)
+    )
 
 
 def records_merge(

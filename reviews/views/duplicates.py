@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from reviews import selectors
@@ -45,11 +46,22 @@ def _comparison(pair: DuplicatePair) -> list[dict]:
 @require_safe
 @review_member_required(Role.OWNER, Role.LEAD)
 def duplicate_queue(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    page = Paginator(selectors.duplicate_pair_queue(review=access.review), PAIRS_PER_PAGE).get_page(
-        request.GET.get("page")
+    """The pairs to check, or (``?show=decided``) the pairs decided, latest first, each with its undo."""
+    decided = request.GET.get("show") == "decided"
+    pairs = (selectors.duplicate_pairs_decided if decided else selectors.duplicate_pair_queue)(
+        review=access.review
     )
-    pairs = [{"pair": pair, "rows": _comparison(pair)} for pair in page]
-    context = {"access": access, "review": access.review, "page": page, "pairs": pairs}
+    page = Paginator(pairs, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "access": access,
+        "review": access.review,
+        "page": page,
+        "pairs": [{"pair": pair, "rows": _comparison(pair)} for pair in page],
+        "show_decided": decided,
+        "to_check": page.paginator.count
+        if not decided
+        else selectors.duplicate_pair_queue(review=access.review).count(),
+    }
     return render(request, "reviews/duplicates.html", context)
 
 
@@ -68,6 +80,23 @@ def duplicate_decide(request: HtmxHttpRequest, access: ReviewAccess, pair_id: in
             error = "Choose “Same study” or “Different studies”."
     except ReviewRuleError as rule_error:
         error = str(rule_error)
+    return _answer(request, access, pair, error)
+
+
+@require_POST
+@review_member_required(Role.OWNER, Role.LEAD)
+def duplicate_undo(request: HtmxHttpRequest, access: ReviewAccess, pair_id: int) -> HttpResponse:
+    pair = get_object_or_404(DuplicatePair, pk=pair_id, review=access.review)
+    error = ""
+    try:
+        duplicate_services.duplicate_pair_undo(actor=request.user, pair=pair)
+    except ReviewRuleError as rule_error:
+        error = str(rule_error)
+    return _answer(request, access, pair, error, show="decided")
+
+
+def _answer(request: HtmxHttpRequest, access: ReviewAccess, pair: DuplicatePair, error: str, show: str = ""):
+    """The pair's card again (htmx, with the count of pairs to check updated), or back to the list."""
     pair.refresh_from_db()
     if request.htmx:
         context = {
@@ -75,8 +104,11 @@ def duplicate_decide(request: HtmxHttpRequest, access: ReviewAccess, pair_id: in
             "review": access.review,
             "item": {"pair": pair, "rows": _comparison(pair)},
             "error": error,
+            "to_check": selectors.duplicate_pair_queue(review=access.review).count(),
+            "count_out_of_band": True,
         }
-        return render(request, "reviews/duplicates.html#pair-card", context)
+        return render(request, "reviews/duplicates.html#pair-answer", context)
     if error:
         messages.error(request, error)
-    return redirect("reviews:duplicates", slug=access.review.slug)
+    url = reverse("reviews:duplicates", args=[access.review.slug])
+    return redirect(f"{url}?show={show}" if show else url)

@@ -207,7 +207,9 @@ def test_a_lead_decides_a_possible_duplicate_in_place(live_server, page):
     nav.get_by_role("link", name="Possible duplicates", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/r/{review.slug}/duplicates/")
     expect(page.get_by_role("heading", name="Possible duplicates", level=1)).to_be_visible()
-    expect(page.get_by_text("1 pair to check.")).to_be_visible()
+    expect(page.get_by_text("1 pair of records to check")).to_be_visible()
+    tabs = page.get_by_role("navigation", name="Possible duplicates")
+    expect(tabs.get_by_role("link", name="To check (1)")).to_have_attribute("aria-current", "page")
 
     # The two records side by side: one column per source, their titles on the "Title" row.
     card = page.get_by_role("region", name=f"Possible duplicate pair {pair.pk}")
@@ -232,7 +234,8 @@ def test_a_lead_decides_a_possible_duplicate_in_place(live_server, page):
     # The card was swapped for the decision; the page itself was not reloaded.
     expect(card).to_contain_text("Same study.")
     expect(card.get_by_role("link", name="Open the record")).to_be_visible()
-    expect(card.get_by_role("button")).to_have_count(0)
+    expect(card.get_by_role("button")).to_have_text(["Undo"])
+    expect(tabs.get_by_role("link", name="To check (0)")).to_be_visible()  # the count follows
     _assert_not_reloaded(page)
     expect(page).to_have_url(f"{live_server.url}/r/{review.slug}/duplicates/")
 
@@ -247,9 +250,20 @@ def test_a_lead_decides_a_possible_duplicate_in_place(live_server, page):
     assert absorbed.count() == 1
     assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 3
 
-    # Once decided, the queue is empty on the next visit.
+    # Once decided, the queue is empty on the next visit; the decision is under Decided, with its undo.
     page.reload()
     expect(page.get_by_text("No possible duplicates to check.")).to_be_visible()
+    tabs.get_by_role("link", name="Decided").click()
+    expect(page).to_have_url(f"{live_server.url}/r/{review.slug}/duplicates/?show=decided")
+    expect(card).to_contain_text("Same study.")
+    expect(card).to_contain_text("lena")
+    page.screenshot(path="/tmp/e2e-duplicates-decided.png", full_page=True)
+    card.get_by_role("button", name="Undo").click()
+    expect(card.get_by_role("button", name="Same study", exact=True)).to_be_visible()
+    expect(tabs.get_by_role("link", name="To check (1)")).to_be_visible()
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.OPEN
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 4
 
 
 def test_a_lead_goes_through_possible_duplicates_with_the_keyboard(live_server, page):
@@ -267,7 +281,7 @@ def test_a_lead_goes_through_possible_duplicates_with_the_keyboard(live_server, 
 
     login(page, live_server, "alice", TEST_PASSWORD)
     page.goto(f"{live_server.url}/r/{review.slug}/duplicates/")
-    expect(page.get_by_text("2 pairs to check.")).to_be_visible()
+    expect(page.get_by_text("2 pairs of records to check")).to_be_visible()
     first_card = page.get_by_role("region", name=f"Possible duplicate pair {first.pk}")
     second_card = page.get_by_role("region", name=f"Possible duplicate pair {second.pk}")
     expect(first_card).to_have_class(re.compile(r"\bcurrent\b"))  # the best-scored pair comes first

@@ -125,3 +125,63 @@ def test_a_stalled_batch_can_be_deleted_but_a_running_one_cannot(review, owner):
     ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
     import_batch_delete(actor=owner, batch=batch)
     assert not ImportBatch.objects.filter(pk=batch.pk).exists()
+
+
+def _two_studies_in_two_files_each(review, owner):
+    """The paper and the other study each arrive twice, so two pairs of source records stand for one pair
+    of study records."""
+    pair = _pair_of_two_studies(review, owner)
+    paper_again = SourceRecord.objects.get(batch=import_file(review, owner, "c.ris", PAPER.encode() + b"\n"))
+    assert paper_again.record_id == pair.source_a.record_id
+    low, high = sorted([paper_again, pair.source_b], key=lambda source: source.pk)
+    sibling = DuplicatePair.objects.create(review=review, source_a=low, source_b=high, score=0.4)
+    return pair, sibling
+
+
+def test_the_queue_shows_one_row_per_pair_of_study_records(review, owner):
+    from reviews import selectors
+
+    pair, _ = _two_studies_in_two_files_each(review, owner)
+    assert list(selectors.duplicate_pair_queue(review=review)) == [pair]  # the better scored stands for both
+
+
+def test_a_decision_is_listed_once_and_its_undo_puts_every_pair_back_undecided(review, owner, lead):
+    from reviews import selectors
+
+    pair, sibling = _two_studies_in_two_files_each(review, owner)
+    duplicate_services.duplicate_pair_mark_different(actor=lead, pair=pair)
+    assert list(selectors.duplicate_pairs_decided(review=review)) == [pair]
+    duplicate_services.duplicate_pair_undo(actor=owner, pair=pair)
+    for each in (pair, sibling):
+        each.refresh_from_db()
+        assert (each.status, each.decided_by, each.decided_at) == (DuplicatePair.Status.OPEN, None, None)
+    assert list(selectors.duplicate_pair_queue(review=review)) == [pair]
+    assert AuditEvent.objects.filter(action="duplicates.undo", actor=owner).exists()
+    with pytest.raises(ReviewRuleError, match="nothing to undo"):
+        duplicate_services.duplicate_pair_undo(actor=owner, pair=pair)
+
+
+def test_undoing_same_study_splits_the_records_and_offers_the_pair_again(review, owner, lead):
+    pair = _pair_of_two_studies(review, owner)
+    reasons = pair.reasons = ["similar titles (90%)"]
+    pair.save()
+    merge = duplicate_services.duplicate_pair_mark_same(actor=lead, pair=pair)
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 1
+    duplicate_services.duplicate_pair_undo(actor=owner, pair=pair)
+    merge.refresh_from_db()
+    pair.refresh_from_db()
+    assert merge.undone_by == owner
+    assert Record.objects.filter(review=review, merged_into__isnull=True).count() == 2
+    # Back among the pairs to check with why it was offered, not remembered as "different studies".
+    assert (pair.status, pair.reasons) == (DuplicatePair.Status.OPEN, reasons)
+    assert not DuplicatePair.objects.filter(review=review, status=DuplicatePair.Status.DIFFERENT).exists()
+
+
+def test_undoing_same_study_is_refused_when_its_records_were_merged_again(review, owner, lead):
+    pair = _pair_of_two_studies(review, owner)
+    duplicate_services.duplicate_pair_mark_same(actor=lead, pair=pair)
+    Merge.objects.filter(review=review).update(undone_at="2026-01-01T00:00:00Z")  # undone elsewhere
+    with pytest.raises(ReviewRuleError, match="undone or changed since"):
+        duplicate_services.duplicate_pair_undo(actor=owner, pair=pair)
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.SAME

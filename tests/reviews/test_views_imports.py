@@ -157,8 +157,33 @@ def test_a_possible_duplicate_is_decided_with_htmx(review_with_records, lead, cl
         headers={"HX-Request": "true"},
     )
     assert "Different studies." in response.content.decode() and "<html" not in response.content.decode()
+    # The count of pairs to check in the tab follows the decision.
+    assert '<span id="pairs-to-check" hx-swap-oob="true">0</span>' in response.content.decode()
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.DIFFERENT
+
+
+def test_a_decided_pair_is_listed_under_decided_and_undone_there(
+    review_with_records, lead, owner, client_for
+):
+    pair = DuplicatePair.objects.get(review=review_with_records)
+    client = client_for(lead)
+    queue_url = reverse("reviews:duplicates", args=[review_with_records.slug])
+    client.post(
+        reverse("reviews:duplicate_decide", args=[review_with_records.slug, pair.pk]),
+        {"decision": "different"},
+    )
+    decided = client.get(queue_url, {"show": "decided"}).content.decode()
+    assert f'id="pair-{pair.pk}"' in decided and "Different studies." in decided and "lena" in decided
+    assert f'id="pair-{pair.pk}"' not in client.get(queue_url).content.decode()
+    undo_url = reverse("reviews:duplicate_undo", args=[review_with_records.slug, pair.pk])
+    response = client.post(undo_url)
+    assert response.status_code == 302 and response["Location"].endswith("?show=decided")
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.OPEN
+    assert f'id="pair-{pair.pk}"' in client.get(queue_url).content.decode()
+    again = client_for(owner).post(undo_url, headers={"HX-Request": "true"}).content.decode()
+    assert "nothing to undo" in again
 
 
 def test_reviewers_do_not_decide_duplicates(review_with_records, reviewer, client_for):
@@ -167,6 +192,8 @@ def test_reviewers_do_not_decide_duplicates(review_with_records, reviewer, clien
     assert client.get(reverse("reviews:duplicates", args=[review_with_records.slug])).status_code == 403
     url = reverse("reviews:duplicate_decide", args=[review_with_records.slug, pair.pk])
     assert client.post(url, {"decision": "same"}).status_code == 403
+    undo = reverse("reviews:duplicate_undo", args=[review_with_records.slug, pair.pk])
+    assert client.post(undo).status_code == 403
 
 
 @pytest.mark.django_db(transaction=True)  # the jobs are queued when the form's transaction commits
