@@ -94,6 +94,8 @@ class RateLimitedPasswordChangeForm(PasswordChangeForm):
     def __init__(self, user, *args, request=None, **kwargs):
         super().__init__(user, *args, **kwargs)
         self.request = request
+        self.fields["old_password"].label = "Current password"
+        self.fields["new_password2"].label = "New password again"
 
     def clean_old_password(self) -> str:
         old_password = self.cleaned_data["old_password"]
