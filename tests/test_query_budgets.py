@@ -112,3 +112,35 @@ def test_the_extraction_pages_have_a_budget(review, owner, lead, reviewer, secon
         for study in studies[:2]
     ]
     assert reconcile[0] == reconcile[1] <= 14, reconcile
+
+
+@pytest.mark.parametrize("team", ["two", "four"])
+def test_deciding_and_being_served_the_next_record_has_a_budget(
+    review, owner, reviewer, client_for, team, django_user_model
+):
+    """One keypress of the screening loop: the decision is stored and the next record rendered, in one
+    request; with a team larger than a record needs, the next record is leased too."""
+    from reviews.models import Role
+    from reviews.services import membership_add
+
+    if team == "four":
+        for name in ("dina", "emil"):
+            user = django_user_model.objects.create_user(username=name)
+            membership_add(actor=owner, review=review, user=user, roles={Role.REVIEWER})
+    client = client_for(reviewer)
+    counts = []
+    for size in (3, 12):
+        records_to_screen(review, owner, count=size, prefix=f"D{size}")
+        record_id = int(
+            client.get(reverse("screening:next", args=[review.slug, "title-abstract"]))["Location"]
+            .rstrip("/")
+            .rsplit("/", 1)[1]
+        )
+        url = reverse("screening:decide", args=[review.slug, "title-abstract", record_id])
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, {"choice": "exclude"}, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        counts.append(len(captured.captured_queries))
+    # Session, user, membership, the record, the decision and its history, the stage row, the next record
+    # (and its lease), its databases; the count must not grow with the review.
+    assert counts[1] <= counts[0] <= 20, counts
