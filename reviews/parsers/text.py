@@ -20,6 +20,21 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
 
+# UTF-16 without a byte-order mark: each character in the Latin, Greek or Cyrillic ranges (every tag, digit,
+# space and line end of an export) has a NUL byte, on the same side of its pair (the second in little-endian,
+# the first in big-endian); on the other side only a few characters such as U+4E00 have one. Text in any other
+# encoding has no NUL bytes at all, and binary data has them on both sides, so it does not decode to clean text.
+_UTF16_SAMPLE = 8192
+_UTF16_MIN_NULS = 8
+_UTF16_OTHER_SIDE = 0.25  # at most this share of the NULs on the other side
+_UTF16_NAMES = {"utf-16-le": "UTF-16 little-endian", "utf-16-be": "UTF-16 big-endian"}
+
+EMPTY = "the file is empty"
+UTF16_UNREADABLE = (
+    "this may be {name} text saved without a byte-order mark, but it does not read as such; open it in a "
+    "text editor and save it again as UTF-8 (in Excel: Save As, CSV UTF-8), then upload that"
+)
+
 _WESTERN = ["cp1252"]
 _CHAOS_TOLERANCE = 0.1
 
@@ -36,10 +51,13 @@ class DecodedText:
 def decode_bytes(data: bytes, *, filename: str) -> DecodedText:
     """Decode an export. Raises ImportFormatError for empty or binary input."""
     if not data.strip():
-        raise ImportFormatError("the file is empty", filename=filename)
+        raise ImportFormatError(EMPTY, filename=filename)
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             return _checked(_decode_with_bom(data[len(bom) :], codec, label, filename), filename)
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return _decode_utf16_without_bom(data, utf16, filename)
     try:
         return _checked(DecodedText(data.decode("utf-8"), "utf-8"), filename)
     except UnicodeDecodeError:
@@ -71,6 +89,28 @@ def _decode_with_bom(body: bytes, codec: str, label: str, filename: str) -> Deco
             f"(byte {err.start + 1})",
             filename=filename,
         ) from None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when the NUL bytes fall mostly on one side of each pair, else None."""
+    sample = data[: _UTF16_SAMPLE - _UTF16_SAMPLE % 2]
+    first, second = sample[0::2].count(0), sample[1::2].count(0)
+    for codec, nuls, other in (("utf-16-le", second, first), ("utf-16-be", first, second)):
+        if nuls >= _UTF16_MIN_NULS and other <= nuls * _UTF16_OTHER_SIDE:
+            return codec
+    return None
+
+
+def _decode_utf16_without_bom(data: bytes, codec: str, filename: str) -> DecodedText:
+    try:
+        decoded = DecodedText(data.decode(codec), codec)
+    except UnicodeDecodeError:
+        # An odd number of bytes, or half a surrogate pair: cut short, or not UTF-16 after all.
+        raise ImportFormatError(
+            UTF16_UNREADABLE.format(name=_UTF16_NAMES[codec]), filename=filename
+        ) from None
+    # Pairs that decode to NULs or control characters are binary data, whichever side their NULs are on.
+    return _checked(decoded, filename)
 
 
 def _decode_legacy(data: bytes, filename: str) -> DecodedText:
@@ -106,11 +146,15 @@ def _codec_name(name: str) -> str:
 def _checked(decoded: DecodedText, filename: str) -> DecodedText:
     sample = decoded.text[:65536]
     if not sample.strip():
-        raise ImportFormatError("the file is empty", filename=filename)
-    controls = sum(1 for ch in sample if ch < " " and ch not in _ALLOWED_CONTROLS)
-    if "\x00" in sample or controls > max(8, len(sample) // 100):
+        raise ImportFormatError(EMPTY, filename=filename)
+    if not _is_text(sample):
         raise _binary(filename)
     return decoded
+
+
+def _is_text(sample: str) -> bool:
+    controls = sum(1 for ch in sample if ch < " " and ch not in _ALLOWED_CONTROLS)
+    return "\x00" not in sample and controls <= max(8, len(sample) // 100)
 
 
 def _binary(filename: str) -> ImportFormatError:

@@ -83,6 +83,51 @@ def test_it_refuses_binary_files(data):
         parse(data, filename="junk.bin")
 
 
+@pytest.mark.parametrize(
+    ("codec", "filename"),
+    [("utf-16-le", "refs.ris"), ("utf-16-be", "refs.ris"), ("utf-16-le", "refs.txt")],
+)
+def test_it_reads_utf16_saved_without_a_byte_order_mark(codec, filename):
+    result = parse(RIS.replace("\n", "\r\n").encode(codec), filename=filename)
+
+    assert (result.format, result.encoding) == ("ris", codec)
+    assert result.records[0].title == TITLE
+    assert result.records[0].authors == ["Ñúñez, José"]
+
+
+def test_it_reads_a_utf16_table_without_a_byte_order_mark():
+    table = 'Title,Authors,Year\r\n"Эффективность лечения, 一项研究",Ñúñez J,2020\r\nSecond,Smith J,2021\r\n'
+
+    result = parse(table.encode("utf-16-le"), filename="scopus.csv")
+
+    assert (result.format, result.encoding) == ("csv", "utf-16-le")
+    assert [record.title for record in result.records] == ["Эффективность лечения, 一项研究", "Second"]
+    assert result.records[0].year == 2020
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (RIS.encode("utf-16-le") + b"\n", "UTF-16 little-endian"),
+        (RIS.encode("utf-16-be")[:-2] + b"\xd8\x00", "UTF-16 big-endian"),
+    ],
+    ids=["odd-length", "half-a-surrogate-pair"],
+)
+def test_it_says_a_file_that_does_not_read_as_utf16_may_be_utf16_and_how_to_save_it(data, name):
+    with pytest.raises(ImportFormatError) as caught:
+        parse(data, filename="refs.ris")
+
+    assert str(caught.value) == (
+        f"refs.ris: this may be {name} text saved without a byte-order mark, but it does not read as such; "
+        "open it in a text editor and save it again as UTF-8 (in Excel: Save As, CSV UTF-8), then upload that"
+    )
+
+
+def test_binary_data_with_nul_bytes_on_one_side_is_still_binary():
+    with pytest.raises(ImportFormatError, match="^junk.bin: this is not a text file"):
+        parse(b"\x00\x01\x00\x02" * 100, filename="junk.bin")
+
+
 def test_it_reports_text_that_breaks_its_own_byte_order_mark():
     data = codecs.BOM_UTF16_LE + b"T\x00Y\x00\x00\xd8"
 
