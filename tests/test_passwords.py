@@ -113,3 +113,22 @@ def test_a_client_locked_out_of_logging_in_cannot_ask_for_resets(reviewer, setti
     for _ in range(2):
         client.post(reverse("login"), {"username": "bob", "password": "wrong"})
     assert _ask_reset(client, "bob@example.org").status_code == 429
+
+
+def test_an_account_made_without_a_password_sets_its_first_one_by_reset(
+    db, django_capture_on_commit_callbacks
+):
+    from reviews.services import user_get_or_create_without_password
+
+    user, _ = user_get_or_create_without_password(username="erin", email="erin@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask_reset(Client(), "erin@example.org")
+    assert [message.to for message in mail.outbox] == [["erin@example.org"]]
+
+
+def test_a_deactivated_account_gets_no_reset_mail(reviewer, django_capture_on_commit_callbacks):
+    reviewer.is_active = False
+    reviewer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _ask_reset(Client(), "bob@example.org")
+    assert response.status_code == 302 and mail.outbox == []

@@ -90,7 +90,9 @@ def invitation_is_for(invitation: Invitation, user: AbstractBaseUser) -> bool:
 
 
 def invitation_has_account(invitation: Invitation) -> bool:
-    return _addressed_accounts(invitation).filter(is_active=True).exists()
+    """Whether the invitee must log in rather than sign up. A deactivated account counts: its owner does not get
+    round the deactivation by signing up again."""
+    return _addressed_accounts(invitation).exists()
 
 
 def _invitation_send(invitation: Invitation, *, site_url: str) -> None:

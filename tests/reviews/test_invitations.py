@@ -265,3 +265,10 @@ def test_the_mail_task_sends_the_message(mailoutbox):
 
     mail_send.delay("erin@example.org", "Subject", "Body")
     assert mailoutbox[0].subject == "Subject" and mailoutbox[0].to == ["erin@example.org"]
+
+
+def test_a_deactivated_account_cannot_sign_up_again_through_an_invitation(review, owner):
+    UserFactory(username="erin", email="erin@example.org", is_active=False)
+    invitation = invite(review, owner, "erin@example.org")
+    page = Client().get(reverse("invitation", args=[service.invitation_token(invitation)])).content.decode()
+    assert "Log in to accept" in page and "Create account" not in page
