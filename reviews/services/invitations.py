@@ -147,7 +147,10 @@ def invitation_create(
 
 def _lock_pending(invitation: Invitation) -> Invitation:
     locked = (
-        Invitation.objects.select_for_update().select_related("review", "invited_by").get(pk=invitation.pk)
+        # Only the invitation's row: PostgreSQL refuses FOR UPDATE on the nullable side of the inviter's join.
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("review", "invited_by")
+        .get(pk=invitation.pk)
     )
     if locked.status != Invitation.Status.PENDING:
         raise ReviewRuleError(INVITE_NOT_PENDING)
@@ -192,7 +195,9 @@ def invitation_revoke(*, actor: AbstractBaseUser, invitation: Invitation) -> Inv
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
     # Locked: the same link followed twice at once must add the person once.
-    invitation = Invitation.objects.select_for_update().select_related("review").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("review").get(pk=invitation.pk)
+    )
     problem = invitation_problem(invitation)
     if problem:
         raise ReviewRuleError(problem)
