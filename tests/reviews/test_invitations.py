@@ -272,3 +272,28 @@ def test_a_deactivated_account_cannot_sign_up_again_through_an_invitation(review
     invitation = invite(review, owner, "erin@example.org")
     page = Client().get(reverse("invitation", args=[service.invitation_token(invitation)])).content.decode()
     assert "Log in to accept" in page and "Create account" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_mail_goes_from_the_job_thread(review, owner, settings, mailoutbox, monkeypatch):
+    """The embedded default (make run): the invitation is sent by the job thread once the request's
+    transaction has committed, and the console backend would print it there."""
+    import threading
+
+    from reviews.jobs import jobs_wait_idle
+
+    settings.TANDEM_JOBS_IN_THREAD = True
+    senders = []
+    real_send = mail.send_mail
+
+    def watched_send(*args, **kwargs):
+        senders.append(threading.current_thread())
+        return real_send(*args, **kwargs)
+
+    from reviews.services import mail as mail_service
+
+    monkeypatch.setattr(mail_service, "send_mail", watched_send)
+    invite(review, owner, "erin@example.org")
+    assert jobs_wait_idle(10)
+    assert [message.to for message in mailoutbox] == [["erin@example.org"]]
+    assert senders and senders[0] is not threading.current_thread()
