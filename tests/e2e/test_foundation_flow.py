@@ -12,6 +12,7 @@ from tests.factories import TEST_PASSWORD, UserFactory, review_with_team
 from tests.reviews.invitations import link_in_last_mail
 
 TEAM_SCREENSHOT = "/tmp/e2e-team.png"
+INVITATION_SCREENSHOT = "/tmp/e2e-invitation-log-in.png"
 
 
 def test_an_owner_builds_a_team_and_outsiders_see_nothing(live_server, page, new_page):
@@ -53,6 +54,7 @@ def test_an_owner_builds_a_team_and_outsiders_see_nothing(live_server, page, new
     bob_page = new_page()
     link = link_in_last_mail("bob@example.org")
     bob_page.goto(f"{live_server.url}{link}")
+    bob_page.screenshot(path=INVITATION_SCREENSHOT, full_page=True)
     bob_page.get_by_role("link", name="Log in to accept").click()
     bob_page.get_by_label("Username", exact=True).fill("bob")
     bob_page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)

@@ -21,6 +21,7 @@ ERIN_PASSWORD = "erin-reads-abstracts-2026"
 SCREENSHOTS = {
     "team": "/tmp/people-team.png",
     "mail-sign-up": "/tmp/people-sign-up.png",
+    "spent-link": "/tmp/people-invitation-used.png",
     "account": "/tmp/people-account.png",
     "password": "/tmp/people-password-change.png",
     "reset": "/tmp/people-password-reset.png",
@@ -83,6 +84,7 @@ def test_an_invited_newcomer_signs_up_joins_and_screens(live_server, page, new_p
     # The link is spent: following it again says so.
     erin.goto(f"{live_server.url}{link_in_last_mail('erin@example.org')}")
     expect(erin.get_by_role("alert")).to_contain_text("used already")
+    erin.screenshot(path=SCREENSHOTS["spent-link"], full_page=True)
 
     # alice sees her on the Team page under her name, the invitation no longer waiting.
     page.reload()
