@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 from reviews.models import AuditEvent, Membership, Record
 from screening.models import Decision
 from tests.e2e.conftest import login
+from tests.e2e.test_small_screens import SMALL_PHONE, _assert_fits
 from tests.factories import TEST_PASSWORD, UserFactory, review_with_team
-from tests.reviews.invitations import link_in_last_mail
+from tests.reviews.invitations import invite, link_in_last_mail
 from tests.screening.helpers import records_to_screen
 
 SLUG = "tdf-review"
@@ -148,3 +149,19 @@ def test_account_pages_password_reset_and_site_administration(live_server, page,
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"account.password_change", "account.password_reset", "account.deactivate"} <= actions
+
+
+def test_the_people_pages_fit_a_small_phone(live_server, new_page):
+    sam = UserFactory(username="sam", is_staff=True, first_name="Samantha Administrator-Longname")
+    review = review_with_team(slug=SLUG, title="TDF barriers review", team={"owner": sam})
+    invite(review, sam, "a-very-long-address-of-someone@some-institution.example.org")
+    phone = new_page(viewport=SMALL_PHONE, has_touch=True)
+    login(phone, live_server, "sam", TEST_PASSWORD)
+    for path, screenshot in (
+        (f"/r/{SLUG}/members/", "/tmp/people-phone-team.png"),
+        ("/site/users/", "/tmp/people-phone-site-users.png"),
+        ("/accounts/profile/", "/tmp/people-phone-account.png"),
+    ):
+        phone.goto(f"{live_server.url}{path}")
+        phone.screenshot(path=screenshot, full_page=True)
+        _assert_fits(phone)
