@@ -51,3 +51,41 @@ def test_agreement_per_pair_and_combined_equals_the_formula_on_each_decision(rev
     assert combined == agreement([pair for values in expected.values() for pair in values])
     assert screening_agreement(review=review, stage=Stage.FULL_TEXT) == []
     assert screening_agreement_combined(review=review, stage=Stage.FULL_TEXT).pairs == 0
+
+
+def test_agreement_kept_between_requests_follows_every_change_it_is_counted_from(
+    review,
+    owner,
+    reviewer,
+    second_reviewer,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    """The count is kept while nothing changes and counted again after any change: a decision added, a
+    vote changed back by an undo, a record merged away."""
+    from reviews.models import Merge
+    from reviews.services.duplicates import records_merge
+    from screening.services import screening_decision_undo
+    from tests.screening.helpers import decide
+
+    first, second, third = records_to_screen(review, owner, count=3)
+    for record in (first, second):
+        decide(review, record, reviewer, "include")
+        decide(review, record, second_reviewer, "include")
+
+    def combined():
+        return screening_agreement_combined(review=review, stage=Stage.TITLE_ABSTRACT)
+
+    assert (combined().pairs, combined().percent) == (2, 100)
+    with django_assert_max_num_queries(1) as captured:  # the key only: the count is kept
+        assert combined().pairs == 2
+    assert "WITH decided" not in captured.captured_queries[0]["sql"]
+    decide(review, third, reviewer, "include")
+    assert combined().pairs == 2  # one decision is no pair
+    screening_decision_undo(review=review, record=third, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT)
+    decide(review, third, reviewer, "exclude")
+    decide(review, third, second_reviewer, "include")  # a conflict, counted with its first votes
+    assert (combined().pairs, combined().percent) == (3, round(100 * 2 / 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        records_merge(actor=owner, target=third, absorbed=[first], kind=Merge.Kind.MANUAL)
+    assert combined().pairs == 2  # the merged-away record's decisions no longer count
