@@ -21,13 +21,20 @@ from sklearn.preprocessing import normalize
 RANK_SCORES_NEEDS_BOTH = "Ranking needs at least one relevant and one irrelevant decision."
 
 
-# Words of two or more letters or digits, lower-cased, and pairs of adjacent words; terms in more than 95%
-# of the records left out; tf is 1 + log(count), idf smoothed (scikit-learn's TfidfVectorizer with
-# sublinear_tf), rows L2-normalised. Word pairs won by measurement (docs/ranking.md), as in ASReview's default.
-_WORDS = {"lowercase": True, "token_pattern": r"(?u)\b\w\w+\b", "ngram_range": (1, 2), "max_df": 0.95}
+# Words of two or more letters or digits, lower-cased, and pairs of adjacent words; terms in only one record
+# or in more than 95% of them left out; tf is 1 + log(count), idf smoothed (scikit-learn's TfidfVectorizer
+# with sublinear_tf), rows L2-normalised. Chosen by measurement (docs/ranking.md): word pairs rank better, and
+# leaving out terms of one record keeps that while the model trains on a fraction of the columns.
+_WORDS = {
+    "lowercase": True,
+    "token_pattern": r"(?u)\b\w\w+\b",
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "max_df": 0.95,
+}
 _MAX_COUNT = np.iinfo(np.uint8).max
 # Raised when stored features were made by another version of this module: the caller builds them again.
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 FEATURES_OTHER_VERSION = "The stored features were made by another version of the ranking; build them again."
 
 
