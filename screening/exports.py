@@ -6,14 +6,29 @@ screening independently, so a blinded export keeps only settled records and the 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, F, FilteredRelation, IntegerField, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, Left, NullIf
+from django.db.models.lookups import In
 
-from lib.spreadsheet import spreadsheet_safe
+from lib.spreadsheet import FORMULA_STARTS, spreadsheet_safe
 from reviews.blinding import sees_unsettled
 from reviews.errors import ReviewRuleError
 from reviews.models import Review
@@ -121,13 +136,17 @@ def decision_rows(review: Review, viewer: AbstractBaseUser | None = None) -> Ite
 
 
 def decisions_csv_lines(review: Review, viewer: AbstractBaseUser | None = None) -> Iterator[str]:
-    """The CSV in pieces of whole lines (for a file or a streaming response); the viewer is checked at once."""
+    """The CSV in pieces of whole lines (for a file or a streaming response); the viewer is checked at once.
+    On PostgreSQL the database writes the CSV itself (COPY), the same bytes in a fraction of the time."""
+    is_blinded = _is_blinded(review, viewer)
+    if connection.vendor == "postgresql":
+        return _copied_pieces(_decisions(review, viewer if is_blinded else None), is_blinded=is_blinded)
     return _csv_pieces(decision_rows(review, viewer))
 
 
 def _csv_pieces(rows: Iterator[list[object]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(DECISION_CSV_COLUMNS)
     # Many lines to a piece: a piece per line costs the server a write (and a call) each.
     for number, row in enumerate(rows, start=1):
@@ -137,3 +156,67 @@ def _csv_pieces(rows: Iterator[list[object]]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+# --- PostgreSQL: the database writes the CSV -------------------------------------------------------------
+# Each column as the text the rows above give (spreadsheet-safe, "" for none, the time to the second in
+# ISO 8601), so COPY's CSV is byte for byte what csv.writer writes from them.
+
+COPY_PIECE_BYTES = 256 * 1024
+
+
+def _safe(expression) -> Case:
+    """spreadsheet_safe in SQL: a quote before a text a spreadsheet would run as a formula; NULL for ""
+    (COPY writes NULL as nothing but "" as a quoted empty field; csv.writer writes both as nothing)."""
+    text = NullIf(expression, Value(""), output_field=TextField())
+    return Case(
+        When(
+            In(Left(text, 1), list(FORMULA_STARTS)), then=Concat(Value("'"), text, output_field=TextField())
+        ),
+        default=text,
+        output_field=TextField(),
+    )
+
+
+def _copied_pieces(decisions: QuerySet[Decision], *, is_blinded: bool) -> Iterator[str]:
+    status = F("record_status")
+    if is_blinded:
+        status = Case(
+            When(record_status__in=RecordStage.SETTLED, then=F("record_status")),
+            When(record_status__isnull=True, then=Value(None)),
+            default=Value(UNSETTLED),
+            output_field=TextField(),
+        )
+    rows = decisions.annotate(
+        c_reviewer=_safe(F("reviewer__username")),
+        c_reason=_safe(F("reason")),
+        c_note=_safe(F("note")),
+        c_without=_safe(F("without_full_text")),
+        c_decided=Func(
+            F("updated_at"),
+            Value('YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+            function="to_char",
+            arg_joiner=" AT TIME ZONE 'UTC', ",
+            output_field=TextField(),
+        ),
+        c_status=status,
+        c_final=_safe(F("final_reason")),
+        c_title=_safe(F("record__title")),
+    ).values_list(
+        "record_id", "stage", "c_reviewer", "choice", "c_reason", "c_note", "c_without", "c_decided",
+        "c_status", "c_final", "c_title",
+    )  # fmt: skip
+    sql, params = rows.query.sql_with_params()
+    yield ",".join(DECISION_CSV_COLUMNS) + "\n"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    piece = bytearray()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy,
+    ):
+        for block in copy:
+            piece += block
+            if len(piece) >= COPY_PIECE_BYTES:
+                yield decoder.decode(bytes(piece))
+                piece.clear()
+    yield decoder.decode(bytes(piece), final=True)
