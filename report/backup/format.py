@@ -57,8 +57,11 @@ class Manifest:
         return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 
-def manifest_read(archive: zipfile.ZipFile, labels: list[str]) -> Manifest:
-    """The manifest, checked: our format and version, a count and member for every table, every member there."""
+def manifest_read(
+    archive: zipfile.ZipFile, labels: list[str], added_later: frozenset[str] = frozenset()
+) -> Manifest:
+    """The manifest, checked: our format and version, a count and member for every table, every member there.
+    A table in ``added_later`` that an older archive does not list counts as empty."""
     document = _document_read(archive)
     counts, members, review = document.get("counts"), document.get("members"), document.get("review")
     if not isinstance(counts, dict) or not isinstance(members, dict) or not isinstance(review, dict):
@@ -66,6 +69,9 @@ def manifest_read(archive: zipfile.ZipFile, labels: list[str]) -> Manifest:
     _members_check(archive, members)
     for label in labels:
         member = table_member(label)
+        if label in added_later and member not in members and label not in counts:
+            counts[label] = 0
+            continue
         if member not in members:
             raise ArchiveError(ARCHIVE_MEMBER_MISSING.format(member=member))
         if not isinstance(counts.get(label), int) or counts[label] < 0:

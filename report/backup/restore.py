@@ -33,7 +33,15 @@ from report.backup.format import (
     table_member,
 )
 from report.backup.rows import ids_allocate, rows_insert
-from report.backup.tables import TABLE_LABELS, TABLES, Column, Table, json_ids_convert, table_columns
+from report.backup.tables import (
+    TABLE_LABELS,
+    TABLES,
+    TABLES_ADDED_LATER,
+    Column,
+    Table,
+    json_ids_convert,
+    table_columns,
+)
 from reviews.errors import ReviewRuleError
 from reviews.models import Review
 from reviews.services.audit import audit_record
@@ -81,7 +89,7 @@ def review_archive_restore(
     except (zipfile.BadZipFile, EOFError):
         raise ArchiveError(ARCHIVE_NOT_A_ZIP) from None
     with archive:
-        manifest = manifest_read(archive, [USERS, *TABLE_LABELS])
+        manifest = manifest_read(archive, [USERS, *TABLE_LABELS], TABLES_ADDED_LATER)
         if manifest.counts["reviews.review"] != 1:
             raise ArchiveError(ARCHIVE_NOT_ONE_REVIEW)
         members_verify(archive, manifest)
@@ -186,6 +194,8 @@ class _Restore:
 
     def _table_restore(self, table: Table) -> None:
         member = table_member(table.label)
+        if member not in self.manifest.members:  # a table added since this archive was written
+            return
         columns = table_columns(table)
         plan = [(column.name, self._value_decoder(table, column, member)) for column in columns]
         read = 0

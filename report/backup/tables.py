@@ -47,6 +47,8 @@ class Table:
     model: type[models.Model]
     # The lookup from a row to its review ("pk" for the review itself).
     review_path: str = "review"
+    # A table added after the first archives were written: an archive without its member has no rows of it.
+    added_later: bool = False
 
     @property
     def label(self) -> str:
@@ -74,11 +76,11 @@ TABLES: tuple[Table, ...] = (
     Table(Merge),
     Table(RecordStage),
     Table(Decision),
-    Table(ConflictVote),
+    Table(ConflictVote, added_later=True),
     Table(FullText),
-    Table(RankingSettings),
+    Table(RankingSettings, added_later=True),
     Table(FormSection),
-    Table(ParticipantGroup),
+    Table(ParticipantGroup, added_later=True),
     Table(FormField),
     Table(Extraction),
     Table(Answer, review_path="extraction__review"),
@@ -107,6 +109,7 @@ NOT_ARCHIVED: dict[str, str] = {
     "screening.reviewerranking": "a reviewer's ranked queue: retrained after their next decision (random order until then)",
 }
 TABLE_LABELS = tuple(table.label for table in TABLES)
+TABLES_ADDED_LATER = frozenset(table.label for table in TABLES if table.added_later)
 ID_TABLES = frozenset(table.label for table in TABLES if table.has_ids)
 
 
