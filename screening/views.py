@@ -92,6 +92,17 @@ def _panel_context(
             abstract_html=highlight_keywords(record.abstract, **keywords),
             keywords_html=[highlight_keywords(keyword, **keywords) for keyword in record.keywords],
             sources=selectors.screening_record_sources(record_id=record.pk),
+            # Journal, year, DOI and PMID, those the record has: no separator before a missing one.
+            record_facts=[
+                fact
+                for fact in (
+                    record.journal,
+                    record.year and str(record.year),
+                    record.doi and f"DOI {record.doi}",
+                    record.pmid and f"PMID {record.pmid}",
+                )
+                if fact
+            ],
             my_decision=my_decision,
             is_full_for_me=selectors.screening_is_full_for(
                 review=review, record_stage=record_stage, reviewer=request.user, my_decision=my_decision

@@ -196,3 +196,11 @@ def test_the_decisions_export_is_blinded_for_reviewers_and_full_for_the_lead(
     assert "bob-only-note" not in text(second_reviewer) and "settled-note" in text(second_reviewer)
     assert "bob-only-note" in text(reviewer)
     assert "bob-only-note" in text(lead) and "settled-note" in text(lead)
+
+
+def test_the_record_line_joins_only_the_facts_it_has(review, records, reviewer, client_for):
+    record = records[0]
+    record.journal, record.year, record.doi, record.pmid = "", 2021, "10.1/x", ""
+    record.save(update_fields=["journal", "year", "doi", "pmid"])
+    body = client_for(reviewer).get(_record_url(review, record)).content.decode()
+    assert '<p class="muted">2021 · DOI 10.1/x</p>' in body
