@@ -327,7 +327,16 @@ class Record(BibliographicFields):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["review", "merged_into", "is_removed"], name="record_review_active")]
+        indexes = [
+            models.Index(fields=["review", "merged_into", "is_removed"], name="record_review_active"),
+            # The Records page's counts and filters read the records in the review from this index alone,
+            # never from the wide rows (at 100,000 records the rows take 220 MB, this index 3 MB).
+            models.Index(
+                fields=["review", "id"],
+                condition=Q(merged_into__isnull=True, is_removed=False),
+                name="record_in_review",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title[:80] or f"Record {self.pk}"
@@ -361,7 +370,11 @@ class SourceRecord(BibliographicFields):
             # A retried job cannot write a record twice.
             models.UniqueConstraint(fields=["batch", "position"], name="source_record_once_per_position")
         ]
-        indexes = [models.Index(fields=["review", "record"], name="source_review_record")]
+        indexes = [
+            models.Index(fields=["review", "record"], name="source_review_record"),
+            # "Records from a database": the records of a file's source records, without reading the rows.
+            models.Index(fields=["batch", "record"], name="source_batch_record"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch.source_name} #{self.position}: {self.title[:60]}"
@@ -425,6 +438,10 @@ class Merge(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # "Records merged from several sources": the merges that stand, read from the index alone.
+            models.Index(fields=["target"], condition=Q(undone_at__isnull=True), name="merge_target_standing")
+        ]
 
     def __str__(self) -> str:
         return f"merge into {self.target_id} ({self.kind})"

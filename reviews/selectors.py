@@ -7,7 +7,7 @@ import operator
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, Least
 
 from reviews.blinding import blinded_actions
@@ -192,12 +192,18 @@ def record_list(*, review: Review, query: str = "", source: str = "", status: st
     if status == "merged":
         records = records.filter(Exists(Merge.objects.filter(target=OuterRef("pk"), undone_at__isnull=True)))
     if status == "possible":
-        open_pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN)
-        records = records.filter(
-            Exists(open_pairs.filter(source_a__record=OuterRef("pk")))
-            | Exists(open_pairs.filter(source_b__record=OuterRef("pk")))
-        )
+        records = records.filter(pk__in=_records_with_open_pair(review=review))
     return records.only("id", "title", "authors", "year", "journal", "doi", "is_removed").order_by("id")
+
+
+def _records_with_open_pair(*, review: Review) -> set[int]:
+    """The records on either side of the open pairs. The open pairs are few, so the records are then looked up
+    by id: testing each record of the review for a pair on either side took a second at 100,000 records,
+    and a subquery that joins the two sides is planned in parallel, which costs more than it does."""
+    pairs = DuplicatePair.objects.filter(review=review, status=DuplicatePair.Status.OPEN).values_list(
+        "source_a__record_id", "source_b__record_id"
+    )
+    return {record_id for pair in pairs for record_id in pair}
 
 
 def record_source_names(*, record_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
@@ -271,22 +277,27 @@ def duplicate_pairs_decided(*, review: Review) -> QuerySet[DuplicatePair]:
 
 
 def import_counts(*, review: Review) -> dict[str, int]:
-    records = Record.objects.filter(review=review, merged_into__isnull=True)
-    imported = SourceRecord.objects.filter(review=review).count()
-    active = records.filter(is_removed=False).count()
+    imported = sum(count for _, count in import_counts_by_source(review=review))
+    # One pass over the index of the records that were not merged away, never over the rows.
+    records = Record.objects.filter(review=review, merged_into__isnull=True).aggregate(
+        total=Count("*"), removed=Count("is_removed", filter=Q(is_removed=True))
+    )
     return {
         "imported": imported,
-        "duplicates_removed": imported - records.count(),
-        "records": active,
-        "removed": records.filter(is_removed=True).count(),
+        "duplicates_removed": imported - records["total"],
+        "records": records["total"] - records["removed"],
+        "removed": records["removed"],
         "possible_duplicates": duplicate_pair_queue(review=review).count(),
     }
 
 
 def import_counts_by_source(*, review: Review) -> list[tuple[str, int]]:
+    """Source records per database. A file's source records are written in the job that finishes it and
+    leave only with the file, so its ``records_count`` is their number (counting the rows took 90 ms at
+    100,000 records)."""
     return list(
-        SourceRecord.objects.filter(review=review)
-        .values_list("batch__source_name")
-        .annotate(n=Count("id"))
-        .order_by("batch__source_name")
+        ImportBatch.objects.filter(review=review, status=ImportBatch.Status.DONE, records_count__gt=0)
+        .values_list("source_name")
+        .annotate(n=Sum("records_count"))
+        .order_by("source_name")
     )
