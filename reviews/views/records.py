@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -12,10 +11,14 @@ from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_
 from reviews.errors import ReviewRuleError
 from reviews.forms import RecordEditForm, RecordRemoveForm
 from reviews.models import Merge, Record, Role
+from reviews.pagination import QuickPaginator
 from reviews.services import duplicates as duplicate_services
 from reviews.services import records as record_services
 
 RECORDS_PER_PAGE = 50
+# A broad search matches most records, and counting them all reads them all: past this many the page says
+# "more than" and pages on without a last page.
+SEARCH_COUNT_CAP = 1000
 
 
 @require_safe
@@ -28,7 +31,8 @@ def record_list(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     if status not in selectors.RECORD_STATUSES:
         status = ""
     records = selectors.record_list(review=access.review, query=query, source=source, status=status)
-    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = QuickPaginator(records, RECORDS_PER_PAGE, count_cap=SEARCH_COUNT_CAP if query else None)
+    page = paginator.get_page(request.GET.get("page"))
     sources_of = selectors.record_source_names(record_ids=[record.pk for record in page])
     for record in page:
         record.source_names = sources_of.get(record.pk, [])
