@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from html import escape
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Length
 from django.utils.safestring import SafeString, mark_safe
 
 from coding.models import (
@@ -141,21 +142,105 @@ def study_pages(*, study_text: StudyText | None) -> list[StudyTextPage]:
     return list(study_text.pages.all())
 
 
+def _visible(*, record: Record, viewer: AbstractBaseUser, sees_all: bool) -> QuerySet[Excerpt]:
+    excerpts = Excerpt.objects.filter(record=record)
+    if not sees_all:
+        excerpts = excerpts.filter(Q(coder=viewer) | Q(is_final=True))
+    return excerpts.order_by("start", "pk")
+
+
+def study_pages_over(*, record: Record, spans: list[tuple[int, int]]) -> list[StudyTextPage]:
+    """The pages of the study's text (when it is ready) under any of the spans (start, end)."""
+    if not spans:
+        return []
+    over = Q()
+    for start, end in spans:
+        over |= Q(start__lt=end, stop__gt=start)
+    return list(
+        StudyTextPage.objects.filter(study_text__record=record, study_text__status=StudyText.Status.READY)
+        .annotate(stop=F("start") + Length("text"))
+        .filter(over)
+        .order_by("number")
+    )
+
+
 def excerpts_visible(
     *, review: Review, record: Record, viewer: AbstractBaseUser, sees_all: bool
 ) -> QuerySet[Excerpt]:
     """What the viewer may see of a study's excerpts: all of them for a lead (or an owner who does not code);
     for anyone else their own and the final set."""
-    excerpts = Excerpt.objects.filter(record=record)
-    if not sees_all:
-        excerpts = excerpts.filter(Q(coder=viewer) | Q(is_final=True))
     return (
-        excerpts.select_related("valence", "group", "coder")
-        .prefetch_related(
-            Prefetch("codes", queryset=Code.objects.select_related("parent__parent")), "domains"
-        )
-        .order_by("start", "pk")
+        _visible(record=record, viewer=viewer, sees_all=sees_all)
+        .select_related("valence", "group", "coder")
+        .prefetch_related("codes", "domains")
     )
+
+
+def lost_excerpts(*, record: Record, viewer: AbstractBaseUser, sees_all: bool) -> list[Excerpt]:
+    return list(
+        _visible(record=record, viewer=viewer, sees_all=sees_all)
+        .filter(anchor=Excerpt.Anchor.LOST)
+        .only("pk", "quote")
+    )
+
+
+def visible_excerpt_order(
+    *, record: Record, viewer: AbstractBaseUser, sees_all: bool
+) -> list[tuple[int, str]]:
+    """The visible excerpts' (id, anchor) in the reading pane's order."""
+    return list(_visible(record=record, viewer=viewer, sees_all=sees_all).values_list("pk", "anchor"))
+
+
+def pane_excerpts(
+    *,
+    review: Review,
+    record: Record,
+    viewer: AbstractBaseUser,
+    sees_all: bool,
+    ids: list[int] | None = None,
+    span: tuple[int, int] | None = None,
+) -> list[Excerpt]:
+    """The visible excerpts as the reading pane shows them: all of them, or only those of ``ids`` and those
+    over the text ``span`` (start, end); each with ``code_list``, ``domain_list`` and ``theme_colour``. The
+    codebook and the domains are read once and shared, rather than made again for every excerpt."""
+    excerpts = _visible(record=record, viewer=viewer, sees_all=sees_all).select_related(
+        "valence", "group", "coder"
+    )
+    if ids is not None or span is not None:
+        wanted = Q(pk__in=ids or [])
+        if span is not None:
+            wanted |= Q(start__lt=span[1], end__gt=span[0])
+        excerpts = excerpts.filter(wanted)
+    excerpts = list(excerpts)
+    by_id = {excerpt.pk: excerpt for excerpt in excerpts}
+    if not by_id:
+        return []
+    codes = {code.pk: code for code in Code.objects.filter(review=review)}
+    domains = {domain.pk: domain for domain in Domain.objects.filter(framework__review=review)}
+    for excerpt in excerpts:
+        excerpt.code_list, excerpt.domain_list = [], []
+    for excerpt_id, code_id in Excerpt.codes.through.objects.filter(excerpt_id__in=by_id).values_list(
+        "excerpt_id", "code_id"
+    ):
+        by_id[excerpt_id].code_list.append(codes[code_id])
+    for excerpt_id, domain_id in Excerpt.domains.through.objects.filter(excerpt_id__in=by_id).values_list(
+        "excerpt_id", "domain_id"
+    ):
+        by_id[excerpt_id].domain_list.append(domains[domain_id])
+    for excerpt in excerpts:
+        excerpt.code_list.sort(key=lambda code: (code.position, code.pk))
+        excerpt.domain_list.sort(key=lambda domain: (domain.position, domain.pk))
+        excerpt.theme_colour = _theme_colour(excerpt.code_list, codes)
+    return excerpts
+
+
+def _theme_colour(code_list: list[Code], codes: dict[int, Code]) -> int | None:
+    if not code_list:
+        return None
+    code = code_list[0]
+    while code.parent_id is not None:
+        code = codes[code.parent_id]
+    return code.colour
 
 
 def visible_excerpts_of_review(
@@ -163,12 +248,6 @@ def visible_excerpts_of_review(
 ) -> QuerySet[Excerpt]:
     excerpts = Excerpt.objects.filter(review=review)
     return excerpts if sees_all else excerpts.filter(Q(coder=viewer) | Q(is_final=True))
-
-
-def theme_of(code: Code) -> Code:
-    while code.parent_id is not None:
-        code = code.parent
-    return code
 
 
 @dataclass
@@ -181,13 +260,12 @@ class Highlight:
 
 def _css(excerpt: Excerpt, highlight_by: str) -> str:
     if highlight_by == "theme":
-        codes = list(excerpt.codes.all())
-        return f"theme-{theme_of(codes[0]).colour}" if codes else "theme-none"
+        return f"theme-{excerpt.theme_colour}" if excerpt.theme_colour is not None else "theme-none"
     return f"valence-{excerpt.valence.colour}" if excerpt.valence_id else "valence-none"
 
 
 def page_html(page: StudyTextPage, excerpts: list[Excerpt], highlight_by: str) -> SafeString:
-    """The page's text with each coded passage in a ``<mark>``; where excerpts overlap, the text is cut at
+    """The page's text (``excerpts`` as ``pane_excerpts`` gives them) with each coded passage in a ``<mark>``; where excerpts overlap, the text is cut at
     every boundary and each piece names all the excerpts over it (the last one made gives the colour)."""
     inside = [
         each

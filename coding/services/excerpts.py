@@ -19,6 +19,7 @@ from coding.models import (
     Excerpt,
     PerspectiveGroup,
     StudyText,
+    StudyTextPage,
     Valence,
 )
 from coding.services.codebook import code_ensure
@@ -60,13 +61,6 @@ BLINDED_ACTIONS = (
 )
 
 
-def coding_study_get(*, review: Review, record: Record) -> CodingStudy:
-    if not included_studies(review=review).filter(pk=record.pk).exists():
-        raise ReviewRuleError(STUDY_NOT_INCLUDED.format(record=record.pk))
-    study, _ = CodingStudy.objects.get_or_create(review=review, record=record)
-    return study
-
-
 def coder_check(*, review: Review, coder: AbstractBaseUser) -> None:
     membership = Membership.objects.filter(review=review, user=coder).select_related("review").first()
     if membership is None or not membership.is_reviewer:
@@ -76,10 +70,12 @@ def coder_check(*, review: Review, coder: AbstractBaseUser) -> None:
 
 
 def coding_study_lock(review: Review, record: Record) -> CodingStudy:
-    study = coding_study_get(review=review, record=record)
+    if not included_studies(review=review).filter(pk=record.pk).exists():
+        raise ReviewRuleError(STUDY_NOT_INCLUDED.format(record=record.pk))
     # Lock the study's coding row: it serialises coders claiming the last place, a coder saving while the
     # lead opens reconciliation, and two people reconciling.
-    return CodingStudy.objects.select_for_update().get(pk=study.pk)
+    study, _ = CodingStudy.objects.select_for_update().get_or_create(review=review, record=record)
+    return study
 
 
 @transaction.atomic
@@ -187,7 +183,12 @@ class ExcerptInput:
     note: str = ""
 
 
-def _snapshot(excerpt: Excerpt) -> dict:
+def _snapshot(
+    excerpt: Excerpt, *, codes: list[Code] | None = None, domains: list[Domain] | None = None
+) -> dict:
+    """What the audit keeps of an excerpt; ``codes`` and ``domains`` when they were just set."""
+    codes = excerpt.codes.all() if codes is None else codes
+    domains = excerpt.domains.all() if domains is None else domains
     return {
         "quote": excerpt.quote[:300],
         "start": excerpt.start,
@@ -195,8 +196,8 @@ def _snapshot(excerpt: Excerpt) -> dict:
         "page": excerpt.page,
         "valence": excerpt.valence.name if excerpt.valence_id else None,
         "group": excerpt.group.name if excerpt.group_id else None,
-        "codes": sorted(code.name for code in excerpt.codes.all()),
-        "domains": sorted(domain.name for domain in excerpt.domains.all()),
+        "codes": sorted(code.name for code in codes),
+        "domains": sorted(domain.name for domain in domains),
         "note": excerpt.note,
     }
 
@@ -204,8 +205,9 @@ def _snapshot(excerpt: Excerpt) -> dict:
 def _place(review: Review, record: Record, data: ExcerptInput, excerpt: Excerpt) -> None:
     """Offsets, quote and page from the stored text (never the browser's copy); or a typed-in quote."""
     if data.start is not None and data.end is not None and data.end > data.start:
-        study_text = StudyText.objects.filter(record=record, status=StudyText.Status.READY).first()
-        pages = list(study_text.pages.all()) if study_text is not None else []
+        pages = list(
+            StudyTextPage.objects.filter(study_text__record=record, study_text__status=StudyText.Status.READY)
+        )
         text = "".join(page.text for page in pages)
         if data.start < 0 or data.end > len(text):
             raise ReviewRuleError(EXCERPT_OUTSIDE_TEXT)
@@ -244,11 +246,12 @@ def _labels(review: Review, data: ExcerptInput, actor: AbstractBaseUser) -> tupl
     return valence, group, codes, domains
 
 
-def _writable(review: Review, record: Record, actor: AbstractBaseUser, excerpt: Excerpt | None) -> tuple:
+def _writable(
+    review: Review, record: Record, actor: AbstractBaseUser, excerpt: Excerpt | None, settings: CodingSettings
+) -> tuple:
     """Who writes: a coder on their own excerpts (claiming the study on the first one), or the lead on the
     reconciled set once reconciliation is open. Returns (coder or None, is_final)."""
     study = coding_study_lock(review, record)
-    settings = CodingSettings.objects.get(review=review)
     is_lead_edit = (excerpt is not None and excerpt.coder_id is None) or (
         excerpt is None and study.is_reconciling
     )
@@ -275,8 +278,8 @@ def excerpt_save(
     data: ExcerptInput,
     excerpt: Excerpt | None = None,
 ) -> Excerpt:
-    coding_setup(review=review)
-    coder, is_final = _writable(review, record, actor, excerpt)
+    settings = coding_setup(review=review)
+    coder, is_final = _writable(review, record, actor, excerpt, settings)
     before = _snapshot(excerpt) if excerpt is not None else None
     if excerpt is None:
         excerpt = Excerpt(review=review, record=record, coder=coder, is_final=is_final, created_by=actor)
@@ -284,9 +287,13 @@ def excerpt_save(
     excerpt.valence, excerpt.group, codes, domains = _labels(review, data, actor)
     excerpt.note = data.note.strip()
     excerpt.save()
-    excerpt.codes.set(codes)
-    excerpt.domains.set(domains)
-    after = _snapshot(excerpt)
+    if before is None:  # a new excerpt has no links to compare with
+        excerpt.codes.add(*codes)
+        excerpt.domains.add(*domains)
+    else:
+        excerpt.codes.set(codes)
+        excerpt.domains.set(domains)
+    after = _snapshot(excerpt, codes=codes, domains=domains)
     if before != after:
         audit_record(
             actor=actor,
@@ -301,7 +308,7 @@ def excerpt_save(
 
 @transaction.atomic
 def excerpt_delete(*, review: Review, excerpt: Excerpt, actor: AbstractBaseUser) -> None:
-    _writable(review, excerpt.record, actor, excerpt)
+    _writable(review, excerpt.record, actor, excerpt, coding_setup(review=review))
     audit_record(
         actor=actor,
         review=review,

@@ -57,9 +57,17 @@ def framework_rows_from_file(path: Path) -> list[tuple[str, str]]:
         ]
 
 
-@transaction.atomic
 def coding_setup(*, review: Review) -> CodingSettings:
     """The review's coding settings, made with the built-in framework and default labels the first time."""
+    # Read first, outside a transaction: every coding page asks, and all but the first find them made.
+    existing = CodingSettings.objects.filter(review=review).first()
+    if existing is not None:
+        return existing
+    return _coding_setup_first(review)
+
+
+@transaction.atomic
+def _coding_setup_first(review: Review) -> CodingSettings:
     existing = CodingSettings.objects.filter(review=review).first()
     if existing is not None:
         return existing

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from copy import copy
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
@@ -22,6 +25,7 @@ from screening.selectors import full_text_for
 
 HIGHLIGHT_CHOICES = (("valence", "Valence"), ("theme", "Theme"))
 WORKSPACE = "coding/study.html#workspace"
+SAVED = "coding/study.html#excerpt-saved"
 
 
 def _highlight_by(request) -> str:
@@ -31,9 +35,9 @@ def _highlight_by(request) -> str:
 
 def _state(access: ReviewAccess, record) -> dict:
     """Where the viewer stands on this study: their assignment, and what they may do."""
-    study = CodingStudy.objects.filter(record=record).first()
+    study = CodingStudy.objects.filter(record=record).prefetch_related("assignments").first()
     assignments = list(study.assignments.all()) if study else []
-    mine = next((each for each in assignments if each.coder_id == access.user.pk), None)
+    mine = next((each for each in assignments if each.coder_id == access.membership.user_id), None)
     settings = coding_setup(review=access.review)
     reconciling = bool(study and study.is_reconciling)
     may_code = (
@@ -56,35 +60,41 @@ def _panel_context(
     access: ReviewAccess, record, *, form=None, excerpt=None, quote="", editable=True, **extra
 ):
     review = access.review
+    context = {"panel_form": form, "panel_excerpt": excerpt, "panel_editable": editable, **extra}
+    if form is None:  # the empty panel: an invitation to select a passage, no form to fill
+        return context
     chosen_codes = {code.pk for code in excerpt.codes.all()} if excerpt else set()
     chosen_domains = {domain.pk for domain in excerpt.domains.all()} if excerpt else set()
-    if form is not None and form.is_bound:
+    if form.is_bound:
         chosen_codes = {int(v) for v in form.data.getlist("codes") if str(v).isdigit()}
         chosen_domains = {int(v) for v in form.data.getlist("domains") if str(v).isdigit()}
     return {
-        "panel_form": form,
-        "panel_excerpt": excerpt,
+        **context,
         "panel_quote": quote or (excerpt.quote if excerpt else ""),
-        "panel_editable": editable,
         "valences": selectors.valences_of(review=review),
         "groups": selectors.groups_of(review=review),
         "frameworks": selectors.frameworks_of(review=review),
         "code_choices": selectors.code_choices(review=review),
         "chosen_codes": chosen_codes,
         "chosen_domains": chosen_domains,
-        **extra,
     }
 
 
-def _workspace_context(request, access: ReviewAccess, record, **panel) -> dict:
+def _excerpts_url(access: ReviewAccess, record) -> str:
+    """The list's links are this and the excerpt's id: one URL reversed rather than two an excerpt."""
+    return reverse("coding:excerpt", args=[access.review.slug, record.pk, 0]).removesuffix("0/")
+
+
+def _workspace_context(
+    request, access: ReviewAccess, record, *, full_text=None, study_text=None, **panel
+) -> dict:
     review = access.review
     highlight_by = _highlight_by(request)
-    study_text = selectors.study_text_of(record=record)
+    if study_text is None:
+        study_text = selectors.study_text_of(record=record)
     pages = selectors.study_pages(study_text=study_text)
-    visible = list(
-        selectors.excerpts_visible(
-            review=review, record=record, viewer=request.user, sees_all=access.sees_unsettled
-        )
+    visible = selectors.pane_excerpts(
+        review=review, record=record, viewer=request.user, sees_all=access.sees_unsettled
     )
     state = _state(access, record)
     return {
@@ -92,11 +102,13 @@ def _workspace_context(request, access: ReviewAccess, record, **panel) -> dict:
         "review": review,
         "record": record,
         "label": selectors.study_label(record),
-        "full_text": full_text_for(record_id=record.pk),
+        "full_text": full_text if full_text is not None else full_text_for(record_id=record.pk),
         "study_text": study_text,
         "progress": texts.study_text_progress(record.pk),
         "pages": [(page, selectors.page_html(page, visible, highlight_by)) for page in pages],
         "excerpts": visible,
+        "excerpt_count": len(visible),
+        "excerpts_url": _excerpts_url(access, record),
         "lost": [each for each in visible if each.anchor == Excerpt.Anchor.LOST],
         "highlight_by": highlight_by,
         "highlight_choices": HIGHLIGHT_CHOICES,
@@ -117,8 +129,10 @@ def study(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> Htt
     # A study's PDF is read the first time anyone opens it here, and again when it has been replaced.
     if texts.study_text_needs_reading(record=record, study_text=study_text, full_text=full_text):
         texts.study_text_request(review=access.review, record=record, actor=request.user)
+        study_text = selectors.study_text_of(record=record)
     template = WORKSPACE if request.htmx else "coding/study.html"
-    return render(request, template, _workspace_context(request, access, record))
+    context = _workspace_context(request, access, record, full_text=full_text, study_text=study_text)
+    return render(request, template, context)
 
 
 @require_safe
@@ -176,12 +190,13 @@ def text_paste(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -
 # --- Excerpts ----------------------------------------------------------------------------------------
 
 
-def _may_write_new(request, access: ReviewAccess, record) -> None:
+def _may_write_new(request, access: ReviewAccess, record) -> dict:
     state = _state(access, record)
     if not (state["may_code"] or state["lead_edits"]):
         if state["is_reconciling"]:
             forbid(request, excerpt_services.STUDY_RECONCILING)
         coder_required(request, access)
+    return state
 
 
 def _quote_at(record, start, end) -> str:
@@ -197,6 +212,73 @@ def _render_workspace(
     response = render(request, WORKSPACE if request.htmx else "coding/study.html", context, status=status)
     if saved:
         trigger_client_event(response, "excerpt-saved")
+    return response
+
+
+def _list_changes(order: list[int], removed: Excerpt | None, added: Excerpt | None) -> dict:
+    """How the list of excerpts changes: the line taken out, the line put in before the one that now follows
+    it; or the whole list again when it was or becomes empty (its "None yet." goes or comes)."""
+    whole = not order or (added is not None and order == [added.pk])
+    follows = order.index(added.pk) + 1 if added is not None and added.pk in order else len(order)
+    return {
+        "whole": whole,
+        "removed": [removed.pk] if removed is not None else [],
+        "added": added,
+        "before": order[follows] if follows < len(order) else None,
+    }
+
+
+def _render_saved(
+    request,
+    access: ReviewAccess,
+    record,
+    *,
+    saved: str,
+    state: dict,
+    before: Excerpt | None,
+    after: Excerpt | None,
+) -> HttpResponse:
+    """A save or delete over htmx: the panel emptied, and out of band only what the change touched (the pages
+    under the excerpt's old and new places, its line in the list, the count, the study's status) rather
+    than the whole workspace with every page and every excerpt."""
+    review, sees_all = access.review, access.sees_unsettled
+    highlight_by = _highlight_by(request)
+    spans = [
+        (each.start, each.end) for each in (before, after) if each is not None and each.start is not None
+    ]
+    pages = selectors.study_pages_over(record=record, spans=spans)
+    shown = selectors.pane_excerpts(
+        review=review,
+        record=record,
+        viewer=request.user,
+        sees_all=sees_all,
+        ids=[after.pk] if after is not None else [],
+        span=(pages[0].start, pages[-1].end) if pages else None,
+    )
+    added = next((each for each in shown if after is not None and each.pk == after.pk), None)
+    visible = selectors.visible_excerpt_order(record=record, viewer=request.user, sees_all=sees_all)
+    order = [excerpt_id for excerpt_id, _ in visible]
+    is_lost = any(anchor == Excerpt.Anchor.LOST for _, anchor in visible)
+    context = {
+        "access": access,
+        "review": review,
+        "record": record,
+        "highlight_by": highlight_by,
+        "saved": saved,
+        "pages": [(page, selectors.page_html(page, shown, highlight_by)) for page in pages],
+        "lost": selectors.lost_excerpts(record=record, viewer=request.user, sees_all=sees_all)
+        if is_lost
+        else [],
+        "excerpt_count": len(order),
+        "excerpts": [added] if added is not None and order == [added.pk] else [],
+        "excerpts_url": _excerpts_url(access, record),
+        "list_changes": _list_changes(order, before, added),
+        # A coder's first excerpt put them on the study; otherwise saving changed nothing of where they stand.
+        **(_state(access, record) if state["mine"] is None and after and after.coder_id else state),
+        **_panel_context(access, record),
+    }
+    response = render(request, SAVED, context)
+    trigger_client_event(response, "excerpt-saved")
     return response
 
 
@@ -220,7 +302,7 @@ def _render_panel(request, access, record, **panel) -> HttpResponse:
 @review_member_required()
 def excerpt_new(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     record = study_or_404(access, record_id)
-    _may_write_new(request, access, record)
+    state = _may_write_new(request, access, record)
     form = ExcerptForm(request.POST if request.method == "POST" else request.GET)
     form.is_valid()
     start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
@@ -228,20 +310,25 @@ def excerpt_new(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) 
         initial = ExcerptForm(initial={"start": start, "end": end, "page": form.cleaned_data.get("page")})
         return _render_panel(request, access, record, form=initial, quote=_quote_at(record, start, end))
     try:
-        excerpt_services.excerpt_save(
+        excerpt = excerpt_services.excerpt_save(
             review=access.review, record=record, actor=request.user, data=form.excerpt_input(request.POST)
         )
     except ReviewRuleError as error:
-        return _render_workspace(
-            request,
-            access,
-            record,
-            form=form,
-            quote=_quote_at(record, start, end),
-            panel_error=str(error),
-            status=200 if request.htmx else 422,
+        return _render_refused(
+            request, access, record, form=form, quote=_quote_at(record, start, end), panel_error=str(error)
+        )
+    if request.htmx:
+        return _render_saved(
+            request, access, record, saved="Excerpt saved.", state=state, before=None, after=excerpt
         )
     return _render_workspace(request, access, record, saved="Excerpt saved.")
+
+
+def _render_refused(request, access, record, **panel) -> HttpResponse:
+    """The panel again with what was entered and why it was refused."""
+    if request.htmx:
+        return _render_panel(request, access, record, **panel)
+    return _render_workspace(request, access, record, status=422, **panel)
 
 
 def _excerpt(access: ReviewAccess, record, excerpt_id: int) -> Excerpt:
@@ -257,7 +344,7 @@ def _excerpt(access: ReviewAccess, record, excerpt_id: int) -> Excerpt:
 def _may_edit(access: ReviewAccess, excerpt: Excerpt, state: dict) -> bool:
     if excerpt.coder_id is None:
         return state["lead_edits"]
-    return excerpt.coder_id == access.user.pk and state["may_code"]
+    return excerpt.coder_id == access.membership.user_id and state["may_code"]
 
 
 @require_http_methods(["GET", "POST"])
@@ -268,7 +355,8 @@ def excerpt_edit(
 ) -> HttpResponse:
     record = study_or_404(access, record_id)
     excerpt = _excerpt(access, record, excerpt_id)
-    editable = _may_edit(access, excerpt, _state(access, record))
+    state = _state(access, record)
+    editable = _may_edit(access, excerpt, state)
     if request.method == "GET":
         initial = {
             "start": excerpt.start,
@@ -279,15 +367,16 @@ def excerpt_edit(
             "valence": excerpt.valence_id,
             "group": excerpt.group_id,
         }
-        return _render_workspace(
+        return _render_panel(
             request, access, record, form=ExcerptForm(initial=initial), excerpt=excerpt, editable=editable
         )
     if not editable:
         forbid(request, excerpt_services.EXCERPT_NOT_YOURS)
     form = ExcerptForm(request.POST)
     form.is_valid()
+    before = copy(excerpt)  # where it was, for the pages to draw again
     try:
-        excerpt_services.excerpt_save(
+        excerpt = excerpt_services.excerpt_save(
             review=access.review,
             record=record,
             actor=request.user,
@@ -295,14 +384,10 @@ def excerpt_edit(
             excerpt=excerpt,
         )
     except ReviewRuleError as error:
-        return _render_workspace(
-            request,
-            access,
-            record,
-            form=form,
-            excerpt=excerpt,
-            panel_error=str(error),
-            status=200 if request.htmx else 422,
+        return _render_refused(request, access, record, form=form, excerpt=excerpt, panel_error=str(error))
+    if request.htmx:
+        return _render_saved(
+            request, access, record, saved="Excerpt saved.", state=state, before=before, after=excerpt
         )
     return _render_workspace(request, access, record, saved="Excerpt saved.")
 
@@ -314,12 +399,20 @@ def excerpt_delete(
 ) -> HttpResponse:
     record = study_or_404(access, record_id)
     excerpt = _excerpt(access, record, excerpt_id)
-    if not _may_edit(access, excerpt, _state(access, record)):
+    state = _state(access, record)
+    if not _may_edit(access, excerpt, state):
         forbid(request, excerpt_services.EXCERPT_NOT_YOURS)
+    before = copy(excerpt)
     try:
         excerpt_services.excerpt_delete(review=access.review, excerpt=excerpt, actor=request.user)
     except ReviewRuleError as error:
+        if request.htmx:
+            return _render_panel(request, access, record, panel_error=str(error))
         return _render_workspace(request, access, record, panel_error=str(error))
+    if request.htmx:
+        return _render_saved(
+            request, access, record, saved="Excerpt deleted.", state=state, before=before, after=None
+        )
     return _render_workspace(request, access, record, saved="Excerpt deleted.")
 
 

@@ -101,7 +101,9 @@ def test_a_coder_selects_a_passage_codes_it_and_sees_it_highlighted(review, stud
         headers=HTMX,
     )
     body = response.content.decode()
-    assert response.status_code == 200 and 'id="workspace"' in body and "<html" not in body
+    # The emptied panel, and out of band only what changed: the page under the passage, the list's new line.
+    assert response.status_code == 200 and 'id="workspace"' not in body and "<html" not in body
+    assert 'id="coding-panel"' in body and "excerpt-saved" in response["HX-Trigger"]
     excerpt = Excerpt.objects.get(record=study)
     assert (excerpt.start, excerpt.end, excerpt.coder) == (start, end, reviewer)
     assert [code.name for code in excerpt.codes.all()] == ["Time pressure"]
