@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
 
 from coding.models import Code, Domain, Excerpt, Framework, PerspectiveGroup, Valence
@@ -35,6 +35,7 @@ UNIT_TEXT = (
     "One item is one excerpt mapped to one domain; an excerpt mapped to two domains counts once in each."
 )
 EXAMPLES_PER_NODE = 3
+FIRST_FEW = 40  # a node's excerpts (by id) whose lengths are compared for its examples
 
 
 def percent(n: int, denominator: int) -> float | None:
@@ -60,16 +61,25 @@ class Scope:
         return self.coder_id is None
 
 
-def scoped_excerpts(review: Review, scope: Scope) -> QuerySet[Excerpt]:
-    excerpts = Excerpt.objects.filter(review=review)
-    excerpts = excerpts.filter(is_final=True) if scope.is_final else excerpts.filter(coder_id=scope.coder_id)
+def _in_scope(review: Review, scope: Scope, prefix: str = "") -> Q:
+    """The scope as conditions on an excerpt, or (``prefix="excerpt__"``) on a row that links one: a link
+    table is then joined to its excerpts once rather than matched against a list of them."""
+    conditions = {f"{prefix}review": review}
+    if scope.is_final:
+        conditions[f"{prefix}is_final"] = True
+    else:
+        conditions[f"{prefix}coder_id"] = scope.coder_id
     if scope.group_ids:
-        excerpts = excerpts.filter(group_id__in=scope.group_ids)
+        conditions[f"{prefix}group_id__in"] = scope.group_ids
     if scope.valence_ids:
-        excerpts = excerpts.filter(valence_id__in=scope.valence_ids)
+        conditions[f"{prefix}valence_id__in"] = scope.valence_ids
     if scope.record_ids:
-        excerpts = excerpts.filter(record_id__in=scope.record_ids)
-    return excerpts
+        conditions[f"{prefix}record_id__in"] = scope.record_ids
+    return Q(**conditions)
+
+
+def scoped_excerpts(review: Review, scope: Scope) -> QuerySet[Excerpt]:
+    return Excerpt.objects.filter(_in_scope(review, scope))
 
 
 # --- 6a: the domain table ------------------------------------------------------------------------------
@@ -140,7 +150,9 @@ def domain_table(*, review: Review, scope: Scope = Scope(), denominator: str = "
     valences, groups = _labels(review, scope)
     counts: dict[tuple[int, int, int], int] = {}
     for domain_id, valence_id, group_id, n in (
-        Excerpt.domains.through.objects.filter(excerpt__in=excerpts, domain__in=[d.pk for d in domains])
+        Excerpt.domains.through.objects.filter(
+            _in_scope(review, scope, "excerpt__"), domain__in=[d.pk for d in domains]
+        )
         .values_list("domain_id", "excerpt__valence_id", "excerpt__group_id")
         .annotate(n=Count("pk"))
     ):
@@ -170,6 +182,8 @@ def domain_table(*, review: Review, scope: Scope = Scope(), denominator: str = "
             DomainRow(domain.framework, domain, cells, sum(row_valence.values()), row_valence, cell_list)
         )
     rows.sort(key=lambda row: (-row.total, row.framework.position, row.domain.position))
+    mapped = Excerpt.domains.through.objects.filter(excerpt_id=OuterRef("pk"))
+    sizes = excerpts.aggregate(excerpts=Count("pk"), unmapped=Count("pk", filter=~Exists(mapped)))
     return DomainTable(
         rows=rows,
         valences=valences,
@@ -177,8 +191,8 @@ def domain_table(*, review: Review, scope: Scope = Scope(), denominator: str = "
         denominator=denominator,
         totals=dict(by_valence),
         items=sum(counts.values()),
-        excerpts=excerpts.count(),
-        unmapped=excerpts.filter(domains__isnull=True).count(),
+        excerpts=sizes["excerpts"],
+        unmapped=sizes["unmapped"],
     )
 
 
@@ -279,7 +293,6 @@ class ThemeRow:
 
 
 def theme_table(*, review: Review, scope: Scope = Scope()) -> list[ThemeRow]:
-    excerpts = scoped_excerpts(review, scope)
     codes = list(Code.objects.filter(review=review).order_by("position", "pk"))
     children = defaultdict(list)
     for code in codes:
@@ -287,30 +300,36 @@ def theme_table(*, review: Review, scope: Scope = Scope()) -> list[ThemeRow]:
     links = defaultdict(set)
     record_of = {}
     for code_id, excerpt_id, record_id in Excerpt.codes.through.objects.filter(
-        excerpt__in=excerpts
+        _in_scope(review, scope, "excerpt__")
     ).values_list("code_id", "excerpt_id", "excerpt__record_id"):
         links[code_id].add(excerpt_id)
         record_of[excerpt_id] = record_id
+    # Per node, gathered up from its children: the excerpts behind it, their studies, and its first few
+    # excerpts (the first few of a node are among the first few of its children and its own).
     behind: dict[int, set[int]] = {}
+    studies: dict[int, set[int]] = {}
+    first: dict[int, list[int]] = {}
 
-    def gather(code: Code) -> set[int]:
-        found = set(links[code.pk])
+    def gather(code: Code) -> None:
+        own = links[code.pk]
+        found, found_studies, found_first = set(own), {record_of[i] for i in own}, sorted(own)[:FIRST_FEW]
         for child in children[code.pk]:
-            found |= gather(child)
-        behind[code.pk] = found
-        return found
+            gather(child)
+            found |= behind[child.pk]
+            found_studies |= studies[child.pk]
+            found_first += first[child.pk]
+        behind[code.pk], studies[code.pk] = found, found_studies
+        first[code.pk] = sorted(set(found_first))[:FIRST_FEW]
 
     roots = sorted(children[None], key=lambda code: (code.kind != Code.Kind.THEME, code.position, code.pk))
     for root in roots:
         gather(root)
-    examples = _examples(behind)
+    examples = _examples(behind, first, record_of)
     rows = []
 
     def walk(code: Code, depth: int) -> None:
         ids = behind[code.pk]
-        rows.append(
-            ThemeRow(code, depth, len({record_of[i] for i in ids}), len(ids), examples.get(code.pk, []))
-        )
+        rows.append(ThemeRow(code, depth, len(studies[code.pk]), len(ids), examples.get(code.pk, [])))
         for child in children[code.pk]:
             walk(child, depth + 1)
 
@@ -319,22 +338,21 @@ def theme_table(*, review: Review, scope: Scope = Scope()) -> list[ThemeRow]:
     return rows
 
 
-def _examples(behind: dict[int, set[int]]) -> dict[int, list[Example]]:
-    """A few quotes per node: its longest few, one per study where it can. The candidates are compared by
-    their length and study alone; only the quotes picked are read."""
+def _examples(
+    behind: dict[int, set[int]], first: dict[int, list[int]], record_of: dict[int, int]
+) -> dict[int, list[Example]]:
+    """A few quotes per node: its longest few, one per study where it can. The candidates (the first few of
+    any node) are compared by their length and study alone; only the quotes picked are read."""
     wanted = set()
-    for ids in behind.values():
-        wanted |= set(sorted(ids)[:40])
-    facts = {
-        pk: (length, record_id)
-        for pk, length, record_id in Excerpt.objects.filter(pk__in=wanted)
-        .annotate(length=Length("quote"))
-        .values_list("pk", "length", "record_id")
-    }
+    for ids in first.values():
+        wanted.update(ids)
+    length_of = dict(
+        Excerpt.objects.filter(pk__in=wanted).annotate(length=Length("quote")).values_list("pk", "length")
+    )
     picks = {}
     for code_id, ids in behind.items():
-        candidates = sorted((i for i in ids if i in facts), key=lambda i: (-facts[i][0], i))
-        picks[code_id] = _spread_over_studies(candidates, {pk: facts[pk][1] for pk in candidates})
+        candidates = sorted(ids & wanted, key=lambda i: (-length_of[i], i))
+        picks[code_id] = _spread_over_studies(candidates, record_of)
     shown = {
         excerpt.pk: excerpt
         for excerpt in Excerpt.objects.filter(pk__in={pk for picked in picks.values() for pk in picked})
@@ -408,19 +426,22 @@ HEAT_LEVELS = 5
 
 
 def study_domain_matrix(*, review: Review, scope: Scope = Scope()) -> Matrix:
-    excerpts = scoped_excerpts(review, scope)
     domains = list(Domain.objects.filter(framework__review=review).select_related("framework"))
     if scope.framework_id:
         domains = [domain for domain in domains if domain.framework_id == scope.framework_id]
     counts = {
         (record_id, domain_id): n
         for record_id, domain_id, n in Excerpt.domains.through.objects.filter(
-            excerpt__in=excerpts, domain__in=[domain.pk for domain in domains]
+            _in_scope(review, scope, "excerpt__"), domain__in=[domain.pk for domain in domains]
         )
         .values_list("excerpt__record_id", "domain_id")
         .annotate(n=Count("pk"))
     }
-    records = Record.objects.filter(pk__in={record_id for record_id, _ in counts}).order_by("pk")
+    records = (
+        Record.objects.filter(pk__in={record_id for record_id, _ in counts})
+        .only("pk", "authors", "year")
+        .order_by("pk")
+    )
     studies = sorted(
         ((record, study_label(record)) for record in records), key=lambda item: (item[1], item[0].pk)
     )

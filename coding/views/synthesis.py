@@ -76,7 +76,10 @@ def synthesis_page(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespon
         "valences": selectors.valences_of(review=review),
         "groups": selectors.groups_of(review=review),
         "frameworks": selectors.frameworks_of(review=review),
-        "studies": [(study, selectors.study_label(study)) for study in included_studies(review=review)],
+        "studies": [
+            (study, selectors.study_label(study))
+            for study in included_studies(review=review).only("pk", "authors", "year")
+        ],
         "coders": _coders(access, request),
         "query": request.GET.urlencode(),
     }
