@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
+from django.utils.formats import localize
 
 from coding.models import Code, Domain, Excerpt, Framework, PerspectiveGroup, Valence
 from coding.selectors import study_label
@@ -36,6 +37,20 @@ UNIT_TEXT = (
 )
 EXAMPLES_PER_NODE = 3
 FIRST_FEW = 40  # a node's excerpts (by id) whose lengths are compared for its examples
+
+
+class Shown:
+    """Numbers as a page prints them (``localize``), each distinct one formatted once: a heat map's thousand
+    cells hold a few dozen distinct numbers, and formatting one looks up the language's formats."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[type, int | float], str] = {}
+
+    def __call__(self, value: int | float) -> str:
+        key = (type(value), value)  # 1 and 1.0 print differently
+        if key not in self._texts:
+            self._texts[key] = localize(value)
+        return self._texts[key]
 
 
 def percent(n: int, denominator: int) -> float | None:
@@ -412,8 +427,13 @@ class Matrix:
     max_count: int
 
     @property
-    def rows(self) -> list[tuple[Record, str, list[tuple[Domain, int, int]]]]:
-        return [(record, label, self.row(record)) for record, label in self.studies]
+    def rows(self) -> list[tuple[Record, str, list[tuple[str, str]]]]:
+        """Per study its cells as the page prints them: the count ("" for none) and the heat level."""
+        shown = Shown()
+        return [
+            (record, label, [(shown(n) if n else "", shown(heat)) for _, n, heat in self.row(record)])
+            for record, label in self.studies
+        ]
 
     def row(self, record: Record) -> list[tuple[Domain, int, int]]:
         return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.template.defaultfilters import truncatechars
 
-from coding.templatetags.coding_text import clip
+from coding.templatetags.coding_text import clip, heat_cells
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,11 @@ from coding.templatetags.coding_text import clip
 @pytest.mark.parametrize("length", [0, 1, 2, 60, 90, 240])
 def test_it_cuts_as_truncatechars_does(text, length):
     assert clip(text, length) == truncatechars(text, length)
+
+
+def test_heat_cells_write_a_row_of_the_heat_map():
+    assert heat_cells([("12", "5"), ("", "0"), ("<b>", "1")]) == (
+        '<td class="num heat-5">12</td>'
+        '<td class="num heat-0"><span class="visually-hidden">0</span></td>'
+        '<td class="num heat-1">&lt;b&gt;</td>'
+    )
