@@ -30,16 +30,22 @@ from screening.models import Stage
 from screening.overview import screening_overview
 from screening.selectors import screening_agreement_combined
 
+# The overview lists this many studies' coding at most, those still open first; the Coding page lists all
+# (a large review includes hundreds of studies, and a row each made the overview slow to draw).
+OVERVIEW_CODING_ROWS = 20
+
 
 def review_overview(*, access: ReviewAccess) -> dict[str, Any]:
     review = access.review
     coding_rows = coding_study_rows(review=review, viewer=access.user, sees_all=access.sees_unsettled)
+    shown = sorted(coding_rows, key=lambda row: row.is_reconciled)[:OVERVIEW_CODING_ROWS]
     return {
         "stages": review_stage_counts(review=review),
         "screening": screening_overview(access=access, user=access.user),
         "extraction_totals": extraction_totals(review),
         "coding": coding_progress(review=review, rows=coding_rows, sees_all=access.sees_unsettled),
-        "coding_rows": coding_rows,
+        "coding_rows": shown,
+        "coding_rows_more": len(coding_rows) - len(shown),
     }
 
 
