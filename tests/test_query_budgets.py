@@ -144,3 +144,63 @@ def test_deciding_and_being_served_the_next_record_has_a_budget(
     # Session, user, membership, the record, the decision and its history, the stage row, the next record
     # (and its lease), its databases; the count must not grow with the review.
     assert counts[1] <= counts[0] <= 20, counts
+
+
+def test_the_reading_pane_and_saving_an_excerpt_have_a_budget(
+    review, owner, reviewer, second_reviewer, client_for, settings, tmp_path
+):
+    """The reading pane and one save through its coding panel (answered with the panel and what changed):
+    neither count may grow with the excerpts the study already has."""
+    from tests.coding.helpers import (
+        code,
+        code_excerpt,
+        coded_studies,
+        domain,
+        group,
+        span,
+        text_read,
+        valence,
+    )
+
+    settings.MEDIA_ROOT = tmp_path
+    study = coded_studies(review, owner, [reviewer, second_reviewer], count=1)[0]
+    text_read(review, study, owner)
+    passages = [
+        "Time pressure was the main barrier for nurses.",
+        "Training in pain assessment helped nurses feel confident.",
+        "Patients said the waiting room had no space to talk.",
+    ]
+    client = client_for(reviewer)
+    pane = reverse("coding:study", args=[review.slug, study.pk])
+    new = reverse("coding:excerpt_new", args=[review.slug, study.pk])
+    pane_counts, save_counts = [], []
+    for size in (1, 6):
+        for number in range(size):
+            code_excerpt(
+                review,
+                study,
+                reviewer,
+                passage=passages[number % 3],
+                domains=("Knowledge", "Skills"),
+                new_code=f"Code {number % 4}",
+                new_code_theme="Resources",
+            )
+        pane_counts.append(_queries(client, pane))
+        start, end = span(study, passages[size % 3])
+        data = {
+            "start": start,
+            "end": end,
+            "valence": valence(review, "Barrier").pk,
+            "group": group(review, "HCP").pk,
+            "domains": [domain(review, "Environmental Context and Resources").pk],
+            "codes": [code(review, "Code 0").pk],
+        }
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(new, data, headers={"HX-Request": "true"})
+        assert response.status_code == 200 and "excerpt-saved" in response["HX-Trigger"]
+        save_counts.append(len(captured.captured_queries))
+    # The pane: session, user, membership, the study, its PDF and text, the excerpts with their codes and
+    # domains (read once for all), the viewer's place on the study. The save: those, the service's checks
+    # and writes, then only the pages under the new excerpt, its line and the list's order (16 and 30 now).
+    assert pane_counts[1] <= pane_counts[0] <= 18, pane_counts
+    assert save_counts[1] <= save_counts[0] <= 32, save_counts
