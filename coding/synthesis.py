@@ -364,9 +364,11 @@ def _examples(
     length_of = dict(
         Excerpt.objects.filter(pk__in=wanted).annotate(length=Length("quote")).values_list("pk", "length")
     )
+    # Longest first (then by id), ranked once for all the nodes that share candidates.
+    rank = {pk: n for n, pk in enumerate(sorted(wanted, key=lambda i: (-length_of[i], i)))}
     picks = {}
     for code_id, ids in behind.items():
-        candidates = sorted(ids & wanted, key=lambda i: (-length_of[i], i))
+        candidates = sorted(ids & wanted, key=rank.__getitem__)
         picks[code_id] = _spread_over_studies(candidates, record_of)
     shown = {
         excerpt.pk: excerpt
@@ -385,10 +387,11 @@ def _spread_over_studies(candidates: list[int], study_of: dict[int, int]) -> lis
     next longest of those studies fill them, so a node coded in one study still shows its few quotes."""
     picked, studies = [], set()
     for pk in candidates:
+        if len(picked) == EXAMPLES_PER_NODE:
+            break
         if study_of[pk] not in studies:
             picked.append(pk)
             studies.add(study_of[pk])
-    picked = picked[:EXAMPLES_PER_NODE]
     for pk in candidates:
         if len(picked) == EXAMPLES_PER_NODE:
             break

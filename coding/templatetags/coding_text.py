@@ -11,6 +11,7 @@ from django.template.defaultfilters import stringfilter
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -28,7 +29,8 @@ def clip(value: str, length: int) -> str:
         return text
     if any(map(unicodedata.combining, text)):
         return Truncator(text).chars(length)
-    return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
+    ellipsis = pgettext("String to return when truncating text", "%(truncated_text)s…")  # as Django's
+    return add_truncation_text(text[: calculate_truncate_chars_length(length, ellipsis)], ellipsis)
 
 
 NO_ITEMS = mark_safe('<span class="visually-hidden">0</span>')  # noqa: S308 (a constant)
