@@ -26,13 +26,16 @@ def _dedup() -> tuple[str, str]:
 
     if not dedup_accuracy.data_available():
         return "Deduplication accuracy", f"Skipped: labelled sets not found at {dedup_accuracy.SHARED_DATA}."
-    rows = dedup_accuracy.run_all()
+    rows = dedup_accuracy.run_all(bib_dedupe=True)
     print(dedup_accuracy.text_table(rows))
+    print(dedup_accuracy.side_by_side_text(rows))
     body = (
         "Automatic merges alone, on the labelled sets in `../shared/data` (records shuffled with a fixed seed). "
         "bib-dedupe sets are scored pairwise; the ASySD set as records removed (see `bench/dedup_accuracy.py`). "
         "Target: sensitivity ≥ 0.98 and precision ≥ 0.998 on every set.\n\n"
         + dedup_accuracy.markdown_table(rows)
+        + "\n### Side by side with bib-dedupe\n\n"
+        + dedup_accuracy.side_by_side_markdown(rows)
     )
     return "Deduplication accuracy", body
 

@@ -6,6 +6,10 @@ Usage (from the project root):
     python bench/dedup_accuracy.py --markdown    # the same as a Markdown table
     python bench/dedup_accuracy.py --errors SET  # print false positives / negatives of one set
     python bench/dedup_accuracy.py --scale 20000 --scale 100000   # timing on synthetic records
+    python bench/dedup_accuracy.py --no-bib-dedupe   # without bib-dedupe's run side by side
+
+bib-dedupe (pinned version) runs on the same records in a throwaway virtualenv that the script makes under
+var/bench/bib-dedupe/ on first use (see ``bib_dedupe_python``); its results are kept there per records hash.
 
 Data: ``$TANDEM_SHARED_DATA`` (default ``<project root>/../shared/data``); the script skips with a message
 when it is absent. Only automatic merges (``DedupResult.groups``) are scored; ``possible_pairs`` is the
@@ -42,10 +46,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
+import json
 import os
 import random
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -354,6 +361,28 @@ def score_removals(labels: dict[int, str], predicted_groups: Iterable[Sequence[i
     return Score(truth=len(trash), predicted=removed, correct=correct)
 
 
+def removal_labels(true_groups: Iterable[Sequence[int]]) -> dict[int, str]:
+    """A pair-labelled set's groups as ASySD-style labels, so that ``score_removals`` can count records
+    removed on it: in each true group the lowest id is the record kept, the others are duplicates to remove
+    (records in no group are not listed; ``score_removals`` reads them as kept)."""
+    return {key: "Duplicate_in_trash" for group in true_groups for key in sorted(group)[1:]}
+
+
+def countings(labelled: LabelledSet, groups: Iterable[Sequence[int]]) -> dict[str, Score]:
+    """Predicted groups scored in every unit the set's labels allow: pairs and records removed where the
+    labels give duplicate groups, records removed where they say which records were removed, records in
+    duplicate sets where they only mark the members."""
+    groups = list(groups)
+    if labelled.members_only:
+        return {"records in sets": score_members(labelled.labels or {}, groups)}
+    if labelled.labels is not None:
+        return {"records removed": score_removals(labelled.labels, groups)}
+    return {
+        "pairs": score_pairs(labelled.true_groups, groups),
+        "records removed": score_removals(removal_labels(labelled.true_groups), groups),
+    }
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Running
 
@@ -424,6 +453,7 @@ def run_set(labelled: LabelledSet, seed: int = SEED) -> tuple[dict, DedupResult]
         "seconds": seconds,
         "possible_pairs": len(result.possible_pairs),
         "labels_allow": labels_allow(labelled),
+        "countings": countings(labelled, result.groups),
     }
     if labelled.labels is None:
         classes = classify_true_pairs(labelled)
@@ -497,11 +527,32 @@ def set_available(name: str, root: Path = SHARED_DATA) -> bool:
     return (root / "bib-dedupe" / f"{name}__records_pre_merged.csv").is_file()
 
 
-def run_all(root: Path = SHARED_DATA, sets: Sequence[str] = ALL_SETS) -> list[dict]:
-    """One row per labelled set found (see ``run_set``); [] when the shared data folder is absent."""
+def run_all(
+    root: Path = SHARED_DATA, sets: Sequence[str] = ALL_SETS, *, bib_dedupe: bool = False
+) -> list[dict]:
+    """One row per labelled set found (see ``run_set``); [] when the shared data folder is absent.
+
+    With ``bib_dedupe`` each row also has bib-dedupe's run on the same records (``row["bib_dedupe"]``, see
+    ``bib_dedupe_scored``), for ``side_by_side_markdown`` and ``side_by_side_text``.
+    """
     if not data_available(root):
         return []
-    return [run_set(load_set(name, root))[0] for name in sets if set_available(name, root)]
+    python: Path | str = ""
+    if bib_dedupe:
+        try:
+            python = bib_dedupe_python()
+        except BibDedupeUnavailable as error:
+            python = str(error)
+    rows = []
+    for name in sets:
+        if not set_available(name, root):
+            continue
+        labelled = load_set(name, root)
+        row = run_set(labelled)[0]
+        if bib_dedupe:
+            row["bib_dedupe"] = bib_dedupe_scored(labelled, python)
+        rows.append(row)
+    return rows
 
 
 def _num(fmt: str):
@@ -587,6 +638,242 @@ def text_table(rows: Sequence[dict]) -> str:
     table = "\n".join(fmt.format(*r) for r in [titles, *body]) + "\n"
     out = classed_out_lines(rows)
     return table + ("\nTrue pairs classed out:\n" + "\n".join(out) + "\n" if out else "")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# bib-dedupe on the same records, side by side
+
+BIB_DEDUPE_VERSION = "0.11.0"
+BIB_DEDUPE_DIR = PROJECT_ROOT / "var" / "bench" / "bib-dedupe"
+BIB_DEDUPE_RUNNER = Path(__file__).resolve().with_name("bib_dedupe_run.py")
+BIB_DEDUPE_TIMEOUT = 1800  # seconds for one set
+# BibTeX entry types pass through (bib-dedupe reads the container title by type); any other publication type
+# is sent as "article", which bib-dedupe assumes when a file gives none.
+_BIBTEX_TYPES = frozenset(
+    "article book conference inbook incollection inproceedings mastersthesis misc phdthesis proceedings "
+    "techreport unpublished".split()
+)
+BIB_DEDUPE_COLUMNS = (
+    "ID",
+    "ENTRYTYPE",
+    "author",
+    "title",
+    "year",
+    "journal",
+    "booktitle",
+    "volume",
+    "number",
+    "pages",
+    "doi",
+)
+
+
+class BibDedupeUnavailable(Exception):
+    """bib-dedupe could not be installed or run; the message says why."""
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
+
+
+def _venv_python() -> Path:
+    return BIB_DEDUPE_DIR / "venv" / "bin" / "python"
+
+
+def _installed_version(python: Path) -> str:
+    check = subprocess.run(
+        [str(python), "-c", "from importlib.metadata import version; print(version('bib-dedupe'))"],
+        capture_output=True,
+        text=True,
+    )
+    return check.stdout.strip() if check.returncode == 0 else ""
+
+
+def bib_dedupe_python() -> Path:
+    """The Python of a throwaway virtualenv with bib-dedupe installed (made on first use, under var/).
+
+    Never the project's own environment: bib-dedupe pins its own pandas and numpy.
+    """
+    python = _venv_python()
+    if python.is_file() and _installed_version(python) == BIB_DEDUPE_VERSION:
+        return python
+    steps = [
+        [sys.executable, "-m", "venv", "--clear", str(python.parents[1])],
+        [str(python), "-m", "pip", "install", "--quiet", f"bib-dedupe=={BIB_DEDUPE_VERSION}"],
+    ]
+    for step in steps:
+        try:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=BIB_DEDUPE_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise BibDedupeUnavailable(
+                f"could not install bib-dedupe {BIB_DEDUPE_VERSION}: {error}"
+            ) from error
+        if done.returncode != 0:
+            raise BibDedupeUnavailable(
+                f"could not install bib-dedupe {BIB_DEDUPE_VERSION}: {_last_line(done.stderr or done.stdout)[:200]}"
+            )
+    if _installed_version(python) != BIB_DEDUPE_VERSION:
+        raise BibDedupeUnavailable(f"bib-dedupe {BIB_DEDUPE_VERSION} not found after installing it")
+    return python
+
+
+def bib_dedupe_csv(records: Iterable[DedupRecord]) -> str:
+    """The records in bib-dedupe's column names: the fields Tandem's detector reads, nothing more (no
+    abstract, which the detector does not read either; no PubMed id, which bib-dedupe has no column for)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(BIB_DEDUPE_COLUMNS)
+    for rec in records:
+        entry_type = rec.publication_type.strip().lower()
+        writer.writerow(
+            (
+                rec.key,
+                entry_type if entry_type in _BIBTEX_TYPES else "article",
+                " and ".join(rec.authors),
+                rec.title,
+                "" if rec.year is None else rec.year,
+                rec.journal,
+                rec.journal,  # booktitle: the container of a proceedings paper
+                rec.volume,
+                rec.issue,
+                rec.pages,
+                rec.doi,
+            )
+        )
+    return out.getvalue()
+
+
+def run_bib_dedupe(records: Sequence[DedupRecord], python: Path) -> dict:
+    """bib-dedupe's automatic groups on these records (as record keys), its maybe pairs and seconds.
+
+    The result is kept under var/bench/bib-dedupe/results/, named by a hash of the records, the runner and
+    the version, so that a second run of the benchmark reads it back instead of running bib-dedupe again.
+    """
+    text = bib_dedupe_csv(records)
+    digest = hashlib.sha256(
+        b"\0".join((text.encode(), BIB_DEDUPE_RUNNER.read_bytes(), BIB_DEDUPE_VERSION.encode()))
+    ).hexdigest()[:20]
+    cached = BIB_DEDUPE_DIR / "results" / f"{digest}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    path = BIB_DEDUPE_DIR / "results" / f"{digest}.csv"
+    path.write_text(text, encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [str(python), str(BIB_DEDUPE_RUNNER), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=BIB_DEDUPE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise BibDedupeUnavailable(f"bib-dedupe took more than {BIB_DEDUPE_TIMEOUT} s") from error
+    finally:
+        path.unlink(missing_ok=True)
+    if done.returncode != 0:
+        raise BibDedupeUnavailable(f"bib-dedupe failed: {_last_line(done.stderr)[:200]}")
+    try:
+        output = json.loads(_last_line(done.stdout) if done.stdout.strip() else "")
+    except json.JSONDecodeError as error:
+        raise BibDedupeUnavailable(
+            f"bib-dedupe printed no result: {_last_line(done.stdout)[:200]}"
+        ) from error
+    output["groups"] = [sorted(int(key) for key in group) for group in output["groups"]]
+    cached.write_text(json.dumps(output))
+    return output
+
+
+def bib_dedupe_scored(labelled: LabelledSet, python: Path | str) -> dict:
+    """bib-dedupe's run on the records Tandem's detector sees (the same shuffled order), scored with the
+    same scorers (``countings``); ``python`` is the virtualenv's Python, or why there is none. On failure
+    the dict has only ``error``."""
+    if not isinstance(python, Path):
+        return {"error": python}
+    try:
+        output = run_bib_dedupe(shuffled(labelled.records), python)
+    except BibDedupeUnavailable as error:
+        return {"error": str(error)}
+    return {
+        "countings": countings(labelled, output["groups"]),
+        "groups": len(output["groups"]),
+        "maybe_pairs": output["maybe_pairs"],
+        "seconds": output["seconds"],
+        "version": output["version"],
+    }
+
+
+def side_by_side_rows(rows: Sequence[dict]) -> list[list[str]]:
+    """One line per set and way of counting: true duplicates, then Tandem's and bib-dedupe's sensitivity,
+    precision and seconds; the queue a person reviews (Tandem's possible pairs, bib-dedupe's maybe pairs)."""
+    out = []
+    for row in rows:
+        other = row.get("bib_dedupe") or {"error": "not run"}
+        for unit, score in row["countings"].items():
+            if "error" in other:
+                theirs = [f"not run: {other['error']}", "", "", ""]
+            else:
+                their = other["countings"][unit]
+                theirs = [f"{their.sensitivity:.4f}", f"{their.precision:.4f}", f"{other['seconds']:.2f}"]
+                theirs.append(str(other["maybe_pairs"]))
+            ours = [f"{score.sensitivity:.4f}", f"{score.precision:.4f}", f"{row['seconds']:.2f}"]
+            ours.append(str(row["possible_pairs"]))
+            line = [row["set"], str(row["records"]), unit, str(score.truth)]
+            line += [ours[0], theirs[0], ours[1], theirs[1], ours[2], theirs[2], ours[3], theirs[3]]
+            out.append(line)
+    return out
+
+
+_SIDE_BY_SIDE_TITLES = (
+    "set",
+    "records",
+    "counted as",
+    "true duplicates",
+    "Tandem sensitivity",
+    "bib-dedupe sensitivity",
+    "Tandem precision",
+    "bib-dedupe precision",
+    "Tandem seconds",
+    "bib-dedupe seconds",
+    "Tandem queue",
+    "bib-dedupe maybe pairs",
+)
+
+SIDE_BY_SIDE_EXPLANATION = (
+    f"bib-dedupe {BIB_DEDUPE_VERSION} in a throwaway virtualenv (`bench/bib_dedupe_run.py`), on the same "
+    "records Tandem's detector sees, in the same order, with the fields the detector reads (no abstracts, "
+    "which neither side is given): its automatic decisions alone (the pairs it labels duplicate, clustered "
+    "by its `cluster`), the maybe pairs it leaves to a person counted but not merged, as Tandem's queue is. "
+    "Both run on one process; seconds are the deduplication alone, bib-dedupe's from the run that filled its "
+    "cache in `var/bench/bib-dedupe/results/`. Both tools' groups go through the same scorers. Pairs: over "
+    "the true pairs the set's groups imply. Records removed (the unit of bib-dedupe's own evaluation, counted "
+    "here by the rule the ASySD set is scored with): a group of "
+    "n records removes n - 1; sensitivity = duplicates rightly removed / records that are duplicates, "
+    "precision = rightly removed / removed. The ASySD set gives the removed records itself; for the sets "
+    "labelled by groups, the lowest id of each true group is taken as the record kept and the others as the "
+    "duplicates (`removal_labels`), then the ASySD rule applies (`score_removals`). The dedupe-sweep sets "
+    "mark duplicate-set members without set ids, so neither pairs nor removals can be counted on them: they "
+    "are scored as records in duplicate sets, as in the table above. The machine's two cores were shared with "
+    "other work while measuring, so seconds can vary two- or threefold between runs (respiratory and "
+    "respiratory_endnote are one library read from two files, run apart): compare their order of magnitude, not the digits."
+)
+
+
+def side_by_side_markdown(rows: Sequence[dict]) -> str:
+    header = "| " + " | ".join(_SIDE_BY_SIDE_TITLES) + " |"
+    rule = "|" + "|".join("---" if i in (0, 2) else "---:" for i in range(len(_SIDE_BY_SIDE_TITLES))) + "|"
+    lines = [header, rule]
+    lines += ["| " + " | ".join(cells) + " |" for cells in side_by_side_rows(rows)]
+    return "\n".join([*lines, "", SIDE_BY_SIDE_EXPLANATION]) + "\n"
+
+
+def side_by_side_text(rows: Sequence[dict]) -> str:
+    titles = ["set", "records", "unit", "true", "T sens", "B sens", "T prec", "B prec", "T sec", "B sec"]
+    titles += ["T queue", "B maybe"]
+    body = side_by_side_rows(rows)
+    widths = [max(len(r[i]) for r in [titles, *body]) for i in range(len(titles))]
+    fmt = "  ".join(f"{{:<{w}}}" if i in (0, 2) else f"{{:>{w}}}" for i, w in enumerate(widths))
+    return "\n".join(fmt.format(*r) for r in [titles, *body]) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -798,6 +1085,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", action="append", choices=ALL_SETS, help="only these sets")
     parser.add_argument("--errors", choices=ALL_SETS, help="list false positives and negatives of one set")
     parser.add_argument("--scale", type=int, action="append", help="time N synthetic records (repeatable)")
+    parser.add_argument(
+        "--no-bib-dedupe", action="store_true", help="leave out bib-dedupe's side-by-side run"
+    )
     args = parser.parse_args(argv)
 
     if not data_available():
@@ -815,8 +1105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"sensitivity {row['synthetic_sensitivity']:.4f}, precision {row['synthetic_precision']:.4f}"
             )
         return 0
-    rows = run_all(sets=args.set or ALL_SETS)
+    with_bib_dedupe = not args.no_bib_dedupe
+    rows = run_all(sets=args.set or ALL_SETS, bib_dedupe=with_bib_dedupe)
     print(markdown_table(rows) if args.markdown else text_table(rows), end="")
+    if with_bib_dedupe:
+        print()
+        print(side_by_side_markdown(rows) if args.markdown else side_by_side_text(rows), end="")
     return 0
 
 
