@@ -295,8 +295,9 @@ def page_html(page: StudyTextPage, excerpts: list[Excerpt], highlight_by: str) -
 # --- Codebook, frameworks, labels -------------------------------------------------------------------
 
 
-def frameworks_of(*, review: Review) -> list[Framework]:
-    return list(Framework.objects.filter(review=review).prefetch_related("domains"))
+def frameworks_of(*, review: Review, with_domains: bool = True) -> list[Framework]:
+    frameworks = Framework.objects.filter(review=review)
+    return list(frameworks.prefetch_related("domains") if with_domains else frameworks)
 
 
 def valences_of(*, review: Review) -> list[Valence]:

@@ -145,9 +145,14 @@ class DomainTable:
         return max([row.total for row in self.rows] + [1])
 
 
-def _labels(review: Review, scope: Scope) -> tuple[list[Valence], list[PerspectiveGroup]]:
-    valences = list(Valence.objects.filter(review=review))
-    groups = list(PerspectiveGroup.objects.filter(review=review))
+def _labels(
+    review: Review, scope: Scope, labels: tuple[list[Valence], list[PerspectiveGroup]] | None
+) -> tuple[list[Valence], list[PerspectiveGroup]]:
+    if labels is not None:
+        valences, groups = labels
+    else:
+        valences = list(Valence.objects.filter(review=review))
+        groups = list(PerspectiveGroup.objects.filter(review=review))
     if scope.valence_ids:
         valences = [valence for valence in valences if valence.pk in scope.valence_ids]
     if scope.group_ids:
@@ -155,14 +160,21 @@ def _labels(review: Review, scope: Scope) -> tuple[list[Valence], list[Perspecti
     return valences, groups
 
 
-def domain_table(*, review: Review, scope: Scope = Scope(), denominator: str = "valence") -> DomainTable:
+def domain_table(
+    *,
+    review: Review,
+    scope: Scope = Scope(),
+    denominator: str = "valence",
+    labels: tuple[list[Valence], list[PerspectiveGroup]] | None = None,
+) -> DomainTable:
+    """``labels``: the review's valences and groups when the caller has read them already."""
     if denominator not in DENOMINATORS:
         raise ValueError(f"unknown denominator {denominator!r}")
     excerpts = scoped_excerpts(review, scope)
     domains = list(Domain.objects.filter(framework__review=review).select_related("framework"))
     if scope.framework_id:
         domains = [domain for domain in domains if domain.framework_id == scope.framework_id]
-    valences, groups = _labels(review, scope)
+    valences, groups = _labels(review, scope, labels)
     counts: dict[tuple[int, int, int], int] = {}
     for domain_id, valence_id, group_id, n in (
         Excerpt.domains.through.objects.filter(

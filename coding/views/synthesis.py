@@ -75,7 +75,7 @@ def synthesis_page(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespon
         "unit_text": synthesis.UNIT_TEXT,
         "valences": selectors.valences_of(review=review),
         "groups": selectors.groups_of(review=review),
-        "frameworks": selectors.frameworks_of(review=review),
+        "frameworks": selectors.frameworks_of(review=review, with_domains=False),
         "studies": [
             (study, selectors.study_label(study))
             for study in included_studies(review=review).only("pk", "authors", "year")
@@ -84,7 +84,12 @@ def synthesis_page(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespon
         "query": request.GET.urlencode(),
     }
     if tab == "domains":
-        table = synthesis.domain_table(review=review, scope=scope, denominator=context["denominator"])
+        table = synthesis.domain_table(
+            review=review,
+            scope=scope,
+            denominator=context["denominator"],
+            labels=(context["valences"], context["groups"]),
+        )
         context |= {"table": table, "chart": synthesis.domain_chart(table)}
     elif tab == "themes":
         context["themes"] = synthesis.theme_table(review=review, scope=scope)
