@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
 from django.utils.safestring import SafeString, mark_safe
 
@@ -219,14 +219,18 @@ def pane_excerpts(
     domains = {domain.pk: domain for domain in Domain.objects.filter(framework__review=review)}
     for excerpt in excerpts:
         excerpt.code_list, excerpt.domain_list = [], []
-    for excerpt_id, code_id in Excerpt.codes.through.objects.filter(excerpt_id__in=by_id).values_list(
-        "excerpt_id", "code_id"
-    ):
-        by_id[excerpt_id].code_list.append(codes[code_id])
-    for excerpt_id, domain_id in Excerpt.domains.through.objects.filter(excerpt_id__in=by_id).values_list(
-        "excerpt_id", "domain_id"
-    ):
-        by_id[excerpt_id].domain_list.append(domains[domain_id])
+    # Both kinds of link in one query: (excerpt, code or domain, whether it is a code).
+    code_links = Excerpt.codes.through.objects.filter(excerpt_id__in=by_id).values_list(
+        "excerpt_id", "code_id", Value(True, output_field=BooleanField())
+    )
+    domain_links = Excerpt.domains.through.objects.filter(excerpt_id__in=by_id).values_list(
+        "excerpt_id", "domain_id", Value(False, output_field=BooleanField())
+    )
+    for excerpt_id, linked_id, is_code in code_links.union(domain_links, all=True):
+        if is_code:
+            by_id[excerpt_id].code_list.append(codes[linked_id])
+        else:
+            by_id[excerpt_id].domain_list.append(domains[linked_id])
     for excerpt in excerpts:
         excerpt.code_list.sort(key=lambda code: (code.position, code.pk))
         excerpt.domain_list.sort(key=lambda domain: (domain.position, domain.pk))

@@ -201,6 +201,6 @@ def test_the_reading_pane_and_saving_an_excerpt_have_a_budget(
         save_counts.append(len(captured.captured_queries))
     # The pane: session, user, membership, the study, its PDF and text, the excerpts with their codes and
     # domains (read once for all), the viewer's place on the study. The save: those, the service's checks
-    # and writes, then only the pages under the new excerpt, its line and the list's order (16 and 30 now).
-    assert pane_counts[1] <= pane_counts[0] <= 18, pane_counts
-    assert save_counts[1] <= save_counts[0] <= 32, save_counts
+    # and writes, then only the pages under the new excerpt, its line and the list's order (14 and 28 now).
+    assert pane_counts[1] <= pane_counts[0] <= 16, pane_counts
+    assert save_counts[1] <= save_counts[0] <= 30, save_counts

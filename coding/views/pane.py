@@ -35,8 +35,9 @@ def _highlight_by(request) -> str:
 
 def _state(access: ReviewAccess, record) -> dict:
     """Where the viewer stands on this study: their assignment, and what they may do."""
-    study = CodingStudy.objects.filter(record=record).prefetch_related("assignments").first()
-    assignments = list(study.assignments.all()) if study else []
+    # The coders with their study in one query; the study alone when it has no coder yet.
+    assignments = list(CodingAssignment.objects.filter(study__record=record).select_related("study"))
+    study = assignments[0].study if assignments else CodingStudy.objects.filter(record=record).first()
     mine = next((each for each in assignments if each.coder_id == access.membership.user_id), None)
     settings = coding_setup(review=access.review)
     reconciling = bool(study and study.is_reconciling)
