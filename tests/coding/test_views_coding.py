@@ -301,3 +301,43 @@ def test_owners_add_frameworks_and_labels_from_the_settings_page(review, study, 
     assert (
         client_for(lead).post(_url("framework_add", review), {"name": "X", "domains": "A"}).status_code == 403
     )
+
+
+def test_a_save_over_htmx_sends_only_what_changed(review, study, reviewer, client_for):
+    """The panel emptied; out of band the page under the passage, the count, and the new line before the
+    line that follows it in the text; an edit puts its line back in place, a delete takes it out."""
+    client = client_for(reviewer)
+    later = code_excerpt(
+        review, study, reviewer, passage="Patients said the waiting room had no space to talk."
+    )
+    start, end = span(study, "Time pressure was the main barrier for nurses.")
+    body = client.post(
+        _url("excerpt_new", review, study.pk),
+        {"start": start, "end": end, "valence": valence(review, "Barrier").pk},
+        headers=HTMX,
+    ).content.decode()
+    saved = Excerpt.objects.exclude(pk=later.pk).get(record=study)
+    assert 'id="coding-panel"' in body and "Select a passage in the text to code it." in body
+    assert '<div id="coding-message" hx-swap-oob="true"><p class="message success" role="status">' in body
+    assert 'id="page-text-2" hx-swap-oob="true"' in body and 'id="page-text-1"' not in body
+    assert f'data-excerpt="{saved.pk}">Time pressure was the main barrier for nurses.</mark>' in body
+    assert 'Excerpts <span class="muted">(2)</span>' in body
+    assert f'<ol hx-swap-oob="beforebegin:#excerpt-item-{later.pk}">' in body
+    assert f'id="excerpt-item-{saved.pk}"' in body and f'id="excerpt-item-{later.pk}"' not in body
+
+    body = client.post(
+        _url("excerpt", review, study.pk, saved.pk),
+        {"start": start, "end": end, "valence": valence(review, "Facilitator").pk},
+        headers=HTMX,
+    ).content.decode()
+    assert f'<li id="excerpt-item-{saved.pk}" hx-swap-oob="delete"></li>' in body
+    assert f'<ol hx-swap-oob="beforebegin:#excerpt-item-{later.pk}">' in body and "Facilitator" in body
+
+    body = client.post(_url("excerpt_delete", review, study.pk, later.pk), headers=HTMX).content.decode()
+    assert f'<li id="excerpt-item-{later.pk}" hx-swap-oob="delete"></li>' in body
+    assert 'Excerpts <span class="muted">(1)</span>' in body and "<ol hx-swap-oob" not in body
+    assert "Excerpt deleted." in body
+    # The last one gone: the whole list again, with its "None yet."
+    body = client.post(_url("excerpt_delete", review, study.pk, saved.pk), headers=HTMX).content.decode()
+    assert 'id="excerpt-list" aria-labelledby="excerpts-heading" hx-swap-oob="true"' in body
+    assert "None yet." in body and 'Excerpts <span class="muted">(0)</span>' in body
