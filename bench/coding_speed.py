@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import random
 import statistics
 import sys
@@ -1507,6 +1508,7 @@ def _child() -> None:
 
     alice = Client(HTTP_HOST="localhost")
     alice.force_login(people["alice"])
+    load_at_start = os.getloadavg()[0]  # the requests are timed on a machine other work may share
     base = f"/r/{SLUG}/coding/synthesis/"
     filtered = f"?group={ids.groups['HCP']}&valence={ids.valences['Barrier']}"
     pages = {
@@ -1590,6 +1592,8 @@ def _child() -> None:
                 "save_service_p95": _p(watched["service"], 95),
                 "gc_full": len(watched["gc"]),
                 "gc_full_median": round(statistics.median(watched["gc"]), 1) if watched["gc"] else 0,
+                "load_at_start": round(load_at_start, 2),
+                "load_at_end": round(os.getloadavg()[0], 2),
             }
         )
     )
@@ -1635,7 +1639,8 @@ def run() -> tuple[str, str]:
         f"(slowest {result['save_max']}) |"
     )
     rows.append(
-        f"| … of which the save itself (`excerpt_save`; the rest renders the workspace again) | "
+        f"| … of which the save itself (`excerpt_save`; the rest is the request around it and its answer: "
+        f"the emptied panel and what changed) | "
         f"{result['save_service_p50']} | {result['save_service_p95']} | | |"
     )
     pane = result["pane"]
@@ -1653,6 +1658,11 @@ def run() -> tuple[str, str]:
         f"{pane['lead']['p95']} | {pane['lead']['queries']} | |"
     )
     table = "\n".join(rows)
+    load = (
+        f"Load average (1 min) when the requests began: {result['load_at_start']:.2f}, when they ended: "
+        f"{result['load_at_end']:.2f}, on {os.cpu_count()} cores (other work may have been running; the "
+        "figures are this machine's, at that moment)."
+    )
     collections = (
         f"During the {result['saves']} saves Python made {result['gc_full']} full garbage collections "
         f"(median {result['gc_full_median']} ms each, paid by the request running at the time); the p95s "
@@ -1677,12 +1687,15 @@ def run() -> tuple[str, str]:
         f"{valences}; {groups}. Written straight into the tables (`bench/coding_speed.py`); requests through "
         f"Django's test client, so the figures are server time without the network. Pages after one "
         f"warm-up request; queries counted on one more.\n\n"
+        + load
+        + "\n\n"
         + table
         + "\n\n"
         + collections
         + "\n\n"
         + extraction
     )
+    print(load)
     print(table)
     print(collections)
     print(extraction)
