@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast bench bench-ranking lint format lock worker clean
+.PHONY: run test test-fast bench bench-ranking bench-load lint format lock worker clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(STAMP)
 # (ASReview's runs are cached in var/bench/ranking/; `python -m bench.ranking --help` for a subset).
 bench-ranking: $(STAMP)
 	DEBUG=1 $(BIN)/python -m bench.ranking
+
+# A team of 50, then 100 reviewers screening at once against gunicorn as deployed (PostgreSQL and Redis
+# on 127.0.0.1): five to ten minutes, so not part of `make bench`; locust goes into var/bench/load/.
+bench-load: $(STAMP)
+	$(BIN)/python -m bench.load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
