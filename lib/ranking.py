@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
+
+# SciPy and scikit-learn are imported where they are used: together about 120 MB, which every web process
+# and import job would otherwise carry without ranking anything.
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 RANK_SCORES_NEEDS_BOTH = "Ranking needs at least one relevant and one irrelevant decision."
 
@@ -66,6 +68,9 @@ def record_text(title: str, abstract: str, keywords: list[str]) -> str:
 
 
 def features_fit(texts: list[str]) -> Features:
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
     try:
         counts = sp.csr_matrix(CountVectorizer(**_WORDS).fit_transform(texts))
     except ValueError:  # not one word in any record: one empty column keeps the shapes valid
@@ -80,6 +85,9 @@ def features_fit(texts: list[str]) -> Features:
 def _features(
     counts: np.ndarray, indices: np.ndarray, indptr: np.ndarray, idf: np.ndarray, shape
 ) -> Features:
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
     values = (1 + np.log(counts.astype(np.float32))) * idf[indices]
     matrix = normalize(sp.csr_matrix((values, indices, indptr), shape=shape, dtype=np.float32), copy=False)
     return Features(matrix=matrix, vocabulary_size=shape[1], counts=counts, idf=idf)
@@ -122,6 +130,8 @@ def rank_scores(
         raise ValueError("labelled_rows and labels differ in length.")
     if not targets.any() or targets.all():
         raise ValueError(RANK_SCORES_NEEDS_BOTH)
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear", random_state=seed)
     model.fit(features.matrix[rows], targets)
     return model.decision_function(features.matrix).astype(np.float64)

@@ -17,8 +17,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import hypergeom
-
 
 @dataclass(frozen=True)
 class StoppingTest:
@@ -37,6 +35,13 @@ class StoppingTest:
         return self.p_value is not None and self.p_value < self.alpha
 
 
+def _hypergeom_cdf(found: int, population: int, relevant: int, sample: int) -> float:
+    # SciPy's statistics are imported when a test is run, not with the web process (tens of MB).
+    from scipy.stats import hypergeom
+
+    return hypergeom.cdf(found, population, relevant, sample)
+
+
 def _p_value(
     unscreened_at_start: int, sample: int, found_in_sample: int, found_before: int, target: float
 ) -> float:
@@ -45,7 +50,7 @@ def _p_value(
     in_population = needed - found_before  # of which this many among the records the sample was drawn from
     if in_population > unscreened_at_start:
         return 0.0
-    return float(hypergeom.cdf(found_in_sample, unscreened_at_start, in_population, sample))
+    return float(_hypergeom_cdf(found_in_sample, unscreened_at_start, in_population, sample))
 
 
 def _upper_bound(unscreened_at_start: int, sample: int, found_in_sample: int, alpha: float) -> int:
@@ -55,7 +60,7 @@ def _upper_bound(unscreened_at_start: int, sample: int, found_in_sample: int, al
     # The probability falls as the number of relevant records grows: find the last one still >= alpha.
     while low < high:
         middle = (low + high + 1) // 2
-        if hypergeom.cdf(found_in_sample, unscreened_at_start, middle, sample) >= alpha:
+        if _hypergeom_cdf(found_in_sample, unscreened_at_start, middle, sample) >= alpha:
             low = middle
         else:
             high = middle - 1
