@@ -664,7 +664,9 @@ class _Evidence:
 
 
 def _same_team_same_year(a: Prepared, b: Prepared) -> bool:
-    """Cheap test: the same first author, three or more authors each, the same year."""
+    """Cheap test: the same first three authors (three or more each), the same year. A retitled copy
+    (``_Evidence.retitled``) needs every author to match; testing the first three here keeps the many
+    papers of one prolific first author in a year out of the full comparison."""
     return (
         bool(a.first)
         and a.first == b.first
@@ -672,6 +674,7 @@ def _same_team_same_year(a: Prepared, b: Prepared) -> bool:
         and a.year == b.year
         and len(a.surnames) >= 3
         and len(b.surnames) >= 3
+        and set(a.surnames[:3]) == set(b.surnames[:3])
     )
 
 
