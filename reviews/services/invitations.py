@@ -36,7 +36,9 @@ INVITE_ALREADY_PENDING = (
 INVITE_NOT_PENDING = "This invitation is no longer waiting: it was accepted or withdrawn."
 INVITATION_EXPIRED = "This invitation has expired. Ask the review's owner to send it again."
 INVITATION_REVOKED = "This invitation was withdrawn by the review's owner."
-INVITATION_USED = "This invitation has been used already: whoever accepted it finds the review under My reviews."
+INVITATION_USED = (
+    "This invitation has been used already: whoever accepted it finds the review under My reviews."
+)
 INVITATION_NOT_YOURS = (
     "This invitation was sent to someone else, and you are logged in as another person. "
     "Log out, then follow the link again."
