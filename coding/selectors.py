@@ -73,7 +73,9 @@ def coding_study_rows(*, review: Review, viewer: AbstractBaseUser, sees_all: boo
     """One row per included study. A blinded viewer's row carries their own work and the final set only."""
     settings = coding_settings_of(review)
     places = settings.coders_per_study if settings else 2
-    studies = list(included_studies(review=review))
+    # A row names its study by title and label: the abstract and the rest of the record stay in the database
+    # (a review can include hundreds of studies; the overview reads these rows on every visit).
+    studies = list(included_studies(review=review).only("pk", "title", "authors", "year"))
     ids = [study.pk for study in studies]
     texts = dict(StudyText.objects.filter(record_id__in=ids).values_list("record_id", "status"))
     coding = {
