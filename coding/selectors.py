@@ -69,13 +69,27 @@ class StudyRow:
         return len(self.coders) >= 2 and all(each.is_done for each in self.coders)
 
 
-def coding_study_rows(*, review: Review, viewer: AbstractBaseUser, sees_all: bool) -> list[StudyRow]:
-    """One row per included study. A blinded viewer's row carries their own work and the final set only."""
-    settings = coding_settings_of(review)
+_UNREAD = object()
+
+
+def coding_study_rows(
+    *,
+    review: Review,
+    viewer: AbstractBaseUser,
+    sees_all: bool,
+    record_ids: list[int] | None = None,
+    settings: CodingSettings | None | object = _UNREAD,
+) -> list[StudyRow]:
+    """One row per included study (or per one of ``record_ids``). A blinded viewer's row carries their own
+    work and the final set only. ``settings``: the review's coding settings, when the caller has read them."""
+    if settings is _UNREAD:
+        settings = coding_settings_of(review)
     places = settings.coders_per_study if settings else 2
-    # A row names its study by title and label: the abstract and the rest of the record stay in the database
-    # (a review can include hundreds of studies; the overview reads these rows on every visit).
-    studies = list(included_studies(review=review).only("pk", "title", "authors", "year"))
+    # A row names its study by title and label: the abstract and the rest of the record stay in the database.
+    studies = included_studies(review=review).only("pk", "title", "authors", "year")
+    if record_ids is not None:
+        studies = studies.filter(pk__in=record_ids)
+    studies = list(studies)
     ids = [study.pk for study in studies]
     texts = dict(StudyText.objects.filter(record_id__in=ids).values_list("record_id", "status"))
     coding = {
@@ -115,6 +129,48 @@ def coding_study_rows(*, review: Review, viewer: AbstractBaseUser, sees_all: boo
             row.excerpts = sum(n for key, n in counts[study.pk].items() if key != "final")
         rows.append(row)
     return rows
+
+
+def coding_overview(
+    *, review: Review, viewer: AbstractBaseUser, sees_all: bool, shown: int
+) -> tuple[dict, list[StudyRow], int]:
+    """The overview's coding figures (as ``coding_progress`` gives them) counted by the database, the rows
+    of ``shown`` studies, those not yet reconciled first, and how many studies are not shown. A review can
+    include hundreds of studies: a row each, built on every visit, was most of the overview's time."""
+    included = included_studies(review=review).values("pk")
+    ids = list(included.values_list("pk", flat=True))
+    reconciled = set(
+        CodingStudy.objects.filter(record_id__in=included, reconciled_at__isnull=False).values_list(
+            "record_id", flat=True
+        )
+    )
+    final = Excerpt.objects.filter(record_id__in=included, is_final=True).aggregate(
+        excerpts=Count("pk"), studies=Count("record", distinct=True)
+    )
+    # How many studies each coder has finished is for those who see unsettled work only.
+    coded = (
+        CodingAssignment.objects.filter(study__record_id__in=included, done_at__isnull=False)
+        .values("study")
+        .distinct()
+        .count()
+        if sees_all
+        else None
+    )
+    settings = coding_settings_of(review)
+    progress = {
+        "is_dual": settings.is_dual if settings else True,
+        "studies": len(ids),
+        "coded": coded,
+        "reconciled": len(reconciled),
+        "with_final": final["studies"],
+        "final_excerpts": final["excerpts"],
+    }
+    shown_ids = sorted(ids, key=lambda pk: (pk in reconciled, pk))[:shown]
+    rows = coding_study_rows(
+        review=review, viewer=viewer, sees_all=sees_all, record_ids=shown_ids, settings=settings
+    )
+    rows.sort(key=lambda row: (row.is_reconciled, row.record.pk))
+    return progress, rows, len(ids) - len(rows)
 
 
 def coding_progress(*, review: Review, rows: list[StudyRow], sees_all: bool) -> dict:

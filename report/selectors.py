@@ -6,7 +6,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from coding.selectors import coding_progress, coding_study_rows
+from coding.selectors import coding_overview
 from coding.synthesis import (
     Scope,
     domain_table,
@@ -37,15 +37,16 @@ OVERVIEW_CODING_ROWS = 20
 
 def review_overview(*, access: ReviewAccess) -> dict[str, Any]:
     review = access.review
-    coding_rows = coding_study_rows(review=review, viewer=access.user, sees_all=access.sees_unsettled)
-    shown = sorted(coding_rows, key=lambda row: row.is_reconciled)[:OVERVIEW_CODING_ROWS]
+    coding, coding_rows, more = coding_overview(
+        review=review, viewer=access.user, sees_all=access.sees_unsettled, shown=OVERVIEW_CODING_ROWS
+    )
     return {
         "stages": review_stage_counts(review=review),
         "screening": screening_overview(access=access, user=access.user),
         "extraction_totals": extraction_totals(review),
-        "coding": coding_progress(review=review, rows=coding_rows, sees_all=access.sees_unsettled),
-        "coding_rows": shown,
-        "coding_rows_more": len(coding_rows) - len(shown),
+        "coding": coding,
+        "coding_rows": coding_rows,
+        "coding_rows_more": more,
     }
 
 
