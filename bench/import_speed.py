@@ -24,11 +24,11 @@ ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@12
 BENCH_DB = "tandem_bench"
 
 
-def _fresh_database() -> str:
+def _fresh_database(name: str = BENCH_DB) -> str:
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
 def _environment(database_url: str) -> dict[str, str]:
@@ -38,21 +38,28 @@ def _environment(database_url: str) -> dict[str, str]:
     return env
 
 
-def run_isolated(module: str, *arguments: str) -> dict:
+def run_isolated(
+    module: str,
+    *arguments: str,
+    database: str = BENCH_DB,
+    child_env: dict[str, str] | None = None,
+    flag: str = "--child",
+) -> dict:
     """Run ``python -m module --child ...`` against a fresh, migrated database; return its last JSON line.
 
-    A process of its own, so that its peak memory is the benchmark's alone.
+    A process of its own, so that its peak memory is the benchmark's alone. ``child_env`` is laid over the
+    environment the database was migrated with (DEBUG off as deployed, say).
     """
-    env = _environment(_fresh_database())
+    env = _environment(_fresh_database(database))
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
     )
     output = subprocess.run(
-        [sys.executable, "-m", module, "--child", *arguments],
+        [sys.executable, "-m", module, flag, *arguments],
         cwd=PROJECT_ROOT,
-        env=env,
+        env={**env, **(child_env or {})},
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])

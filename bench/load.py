@@ -101,25 +101,9 @@ def _redis_flush() -> None:
 
 def _database_create(env: dict[str, str], records: int) -> dict:
     """A fresh database with page_speed's review, its team grown to REVIEWERS; returns what was written."""
-    import psycopg
+    from bench.import_speed import run_isolated
 
-    from bench.import_speed import ADMIN_URL
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
-    )
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.load", "--populate", str(records)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_isolated("bench.load", str(records), database=BENCH_DB, child_env=env, flag="--populate")
 
 
 def _team_complete(password: str) -> None:

@@ -22,7 +22,6 @@ import os
 import random
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -483,33 +482,16 @@ def _child(size: int) -> None:
 
 def measure(size: int) -> dict:
     """A fresh database and a process of its own per size, DEBUG off as deployed."""
-    import psycopg
+    from bench.import_speed import run_isolated
 
-    from bench.import_speed import ADMIN_URL, _environment
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    env = _environment(ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
-    )
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="localhost",
-        SECURE_SSL_REDIRECT="0",
-        STATIC_ROOT=str(PROJECT_ROOT / "var" / "bench" / "static"),
-    )
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.page_speed", "--child", str(size)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    deployed = {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": str(PROJECT_ROOT / "var" / "bench" / "static"),
+    }
+    return run_isolated("bench.page_speed", str(size), database=BENCH_DB, child_env=deployed)
 
 
 def _verdict(value: float, target: float) -> str:
