@@ -69,22 +69,19 @@ class StudyRow:
         return len(self.coders) >= 2 and all(each.is_done for each in self.coders)
 
 
-_UNREAD = object()
-
-
 def coding_study_rows(
     *,
     review: Review,
     viewer: AbstractBaseUser,
     sees_all: bool,
     record_ids: list[int] | None = None,
-    settings: CodingSettings | None | object = _UNREAD,
+    places: int | None = None,
 ) -> list[StudyRow]:
     """One row per included study (or per one of ``record_ids``). A blinded viewer's row carries their own
-    work and the final set only. ``settings``: the review's coding settings, when the caller has read them."""
-    if settings is _UNREAD:
+    work and the final set only. ``places``: coders a study takes, when the caller has read the settings."""
+    if places is None:
         settings = coding_settings_of(review)
-    places = settings.coders_per_study if settings else 2
+        places = settings.coders_per_study if settings else 2
     # A row names its study by title and label: the abstract and the rest of the record stay in the database.
     studies = included_studies(review=review).only("pk", "title", "authors", "year")
     if record_ids is not None:
@@ -134,7 +131,7 @@ def coding_study_rows(
 def coding_overview(
     *, review: Review, viewer: AbstractBaseUser, sees_all: bool, shown: int
 ) -> tuple[dict, list[StudyRow], int]:
-    """The overview's coding figures (as ``coding_progress`` gives them) counted by the database, the rows
+    """The overview's coding figures counted by the database, the rows
     of ``shown`` studies, those not yet reconciled first, and how many studies are not shown. A review can
     include hundreds of studies: a row each, built on every visit, was most of the overview's time."""
     included = included_studies(review=review).values("pk")
@@ -167,24 +164,14 @@ def coding_overview(
     }
     shown_ids = sorted(ids, key=lambda pk: (pk in reconciled, pk))[:shown]
     rows = coding_study_rows(
-        review=review, viewer=viewer, sees_all=sees_all, record_ids=shown_ids, settings=settings
+        review=review,
+        viewer=viewer,
+        sees_all=sees_all,
+        record_ids=shown_ids,
+        places=settings.coders_per_study if settings else 2,
     )
     rows.sort(key=lambda row: (row.is_reconciled, row.record.pk))
     return progress, rows, len(ids) - len(rows)
-
-
-def coding_progress(*, review: Review, rows: list[StudyRow], sees_all: bool) -> dict:
-    """The overview's coding figures, from the study rows. How many studies each coder has finished is
-    for those who see unsettled work; everyone sees what is reconciled and counted."""
-    settings = coding_settings_of(review)
-    return {
-        "is_dual": settings.is_dual if settings else True,
-        "studies": len(rows),
-        "coded": sum(1 for row in rows if row.done_count) if sees_all else None,
-        "reconciled": sum(1 for row in rows if row.is_reconciled),
-        "with_final": sum(1 for row in rows if row.final_excerpts),
-        "final_excerpts": sum(row.final_excerpts for row in rows),
-    }
 
 
 # --- The reading pane ----------------------------------------------------------------------------
