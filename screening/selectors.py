@@ -157,7 +157,12 @@ def screening_is_full_for(
         return False
     if record_stage.is_settled or record_stage.decision_count >= review.reviewers_per_record:
         return True
-    return not ConflictVote.objects.filter(
+    return not screening_voted_in_conflict(record_stage=record_stage, reviewer=reviewer)
+
+
+def screening_voted_in_conflict(*, record_stage: RecordStage, reviewer: AbstractBaseUser) -> bool:
+    """Whether the reviewer's vote is among those the record's conflict was made of."""
+    return ConflictVote.objects.filter(
         record_id=record_stage.record_id, stage=record_stage.stage, reviewer=reviewer
     ).exists()
 

@@ -265,9 +265,10 @@ def _merge_order(records: list[Record]) -> list[Record]:
     return sorted(records, key=lambda record: (record.pk not in screened, record.pk))
 
 
-def _pairs_between(pair: DuplicatePair) -> QuerySet[DuplicatePair]:
+def _pairs_between(pair: DuplicatePair, status: str = DuplicatePair.Status.OPEN) -> QuerySet[DuplicatePair]:
+    """Pairs of this status between the two records the pair's sources are in (as last read)."""
     record_a, record_b = pair.source_a.record_id, pair.source_b.record_id
-    return DuplicatePair.objects.filter(review=pair.review, status=DuplicatePair.Status.OPEN).filter(
+    return DuplicatePair.objects.filter(review=pair.review, status=status).filter(
         Q(source_a__record_id=record_a, source_b__record_id=record_b)
         | Q(source_a__record_id=record_b, source_b__record_id=record_a)
     )
@@ -361,13 +362,7 @@ def _pairs_between_records(pair: DuplicatePair) -> QuerySet[DuplicatePair]:
     decided by that undo ("merge undone")."""
     pair.source_a.refresh_from_db(fields=["record"])
     pair.source_b.refresh_from_db(fields=["record"])
-    record_a, record_b = pair.source_a.record_id, pair.source_b.record_id
-    return DuplicatePair.objects.filter(
-        review=pair.review, status=DuplicatePair.Status.DIFFERENT, reasons=["merge undone"]
-    ).filter(
-        Q(source_a__record_id=record_a, source_b__record_id=record_b)
-        | Q(source_a__record_id=record_b, source_b__record_id=record_a)
-    )
+    return _pairs_between(pair, DuplicatePair.Status.DIFFERENT).filter(reasons=["merge undone"])
 
 
 def records_merge(

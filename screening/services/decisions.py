@@ -11,6 +11,7 @@ from reviews.models import Membership, Record, Review
 from reviews.services.audit import audit_record
 from screening.models import Choice, ConflictVote, Decision, FullText, RecordStage, Stage
 from screening.rules import stage_outcome
+from screening.selectors import screening_voted_in_conflict
 from screening.services.leases import lease_end_for, lease_give
 from screening.services.queues import screening_stage_open
 from screening.services.ranking import ranking_request
@@ -120,7 +121,7 @@ def screening_decision_record(
         or record_stage.decision_count >= review.reviewers_per_record
         or (
             record_stage.status == RecordStage.Status.CONFLICT
-            and not _voted_in_conflict(record_stage, reviewer)
+            and not screening_voted_in_conflict(record_stage=record_stage, reviewer=reviewer)
         )
     ):
         raise ReviewRuleError(DECISION_FULL)
@@ -149,12 +150,6 @@ def screening_decision_record(
     if stage == Stage.TITLE_ABSTRACT:
         ranking_request(review=review, reviewer=reviewer)
     return decision
-
-
-def _voted_in_conflict(record_stage: RecordStage, reviewer: AbstractBaseUser) -> bool:
-    return ConflictVote.objects.filter(
-        record_id=record_stage.record_id, stage=record_stage.stage, reviewer=reviewer
-    ).exists()
 
 
 def _step_progress_after_commit(review: Review, reviewer: AbstractBaseUser, stage: str, *, done: int) -> None:
