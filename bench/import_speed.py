@@ -66,7 +66,89 @@ def run_isolated(
 
 
 def measure(total: int) -> dict:
+    """Warm: the five files one after another in one process, as one worker importing them in turn."""
     return run_isolated("bench.import_speed", str(total))
+
+
+def measure_cold(total: int) -> dict:
+    """Cold: each file in a freshly started process, as five `import_records` runs or a worker restarted
+    between files get it; nothing is carried from one file to the next but the database."""
+    from bench.synthetic_exports import make_exports
+
+    files, studies = make_exports(total)
+    folder = PROJECT_ROOT / "var" / "bench" / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    for _database, filename, content in files:
+        (folder / filename).write_bytes(content)
+    env = _environment(_fresh_database())
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
+    )
+    per_file = []
+    for database, filename, _content in files:
+        process_started = time.perf_counter()
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.import_speed", "--child-file", database, str(folder / filename)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+        row = json.loads(output.strip().splitlines()[-1])
+        row["process_seconds"] = round(time.perf_counter() - process_started, 2)
+        per_file.append(row)
+    return {
+        "records": sum(row["records"] for row in per_file),
+        "studies": studies,
+        "seconds": round(sum(row["seconds"] for row in per_file), 2),
+        "process_seconds": round(sum(row["process_seconds"] for row in per_file), 2),
+        "peak_mb": max(row["peak_mb"] for row in per_file),
+        "files": per_file,
+    }
+
+
+def _child_file(database: str, path: str) -> None:
+    """One file into the benchmark review (made by the first file), timed from the job's start."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reviews.models import ImportBatch, Review
+    from reviews.services import review_create
+    from reviews.services.imports import import_batch_create, import_batch_run
+
+    owner, _ = get_user_model().objects.get_or_create(username="bench")
+    review = Review.objects.filter(slug="bench").first() or review_create(
+        actor=owner, owner=owner, slug="bench", title="Benchmark"
+    )
+    content = Path(path).read_bytes()
+    started = time.perf_counter()
+    batch = import_batch_create(
+        actor=owner,
+        review=review,
+        uploaded=SimpleUploadedFile(Path(path).name, content),
+        source_name=database,
+        enqueue=False,
+    )
+    batch = import_batch_run(batch_id=batch.pk)
+    if batch.status != ImportBatch.Status.DONE:
+        raise SystemExit(f"{path} failed: {batch.error}")
+    print(
+        json.dumps(
+            {
+                "file": Path(path).name,
+                "records": batch.records_count,
+                "auto_merged": batch.auto_merged,
+                "possible_duplicates": batch.possible_duplicates,
+                "seconds": round(time.perf_counter() - started, 2),
+                "timings": batch.timings,
+                "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }
+        )
+    )
 
 
 def _child(total: int) -> None:
@@ -205,3 +287,5 @@ def _pages_table(pages: list[tuple[int, dict]]) -> str:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         _child(int(sys.argv[2]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "--child-file":
+        _child_file(sys.argv[2], sys.argv[3])
