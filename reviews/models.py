@@ -313,7 +313,8 @@ class Record(BibliographicFields):
     and everything that pointed at it stays explainable.
     """
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
+    # Not indexed on its own: record_review_active starts with the review (an import writes every index).
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records", db_index=False)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     is_removed = models.BooleanField(default=False)
     removed_reason = models.CharField(max_length=200, blank=True)
@@ -353,8 +354,11 @@ class Record(BibliographicFields):
 class SourceRecord(BibliographicFields):
     """One record exactly as one export gave it, with every raw field."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="source_records")
+    # Neither is indexed on its own: source_review_record and source_batch_record start with them.
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+", db_index=False)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="source_records", db_index=False
+    )
     position = models.PositiveIntegerField(help_text="1-based position in the file.")
     line = models.PositiveIntegerField(default=0)
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="sources")
@@ -363,6 +367,9 @@ class SourceRecord(BibliographicFields):
     )
     source_record_id = models.CharField(max_length=255, blank=True)
     raw = models.JSONField(default=dict, blank=True)
+    # The duplicate detector's normalised form of this record (JSON, versioned), written at import: a
+    # freshly started worker reads it instead of normalising every record already in the review again.
+    dedup_state = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["batch_id", "position"]

@@ -43,7 +43,14 @@ About 2 s for 20,000 records and 12 s for 100,000 on one core. The result never 
 
 from .core import find_duplicates
 from .normalise import author_surnames, normalise_doi, normalise_title, page_start
-from .records import DedupRecord, DedupResult, PossiblePair, PreparedCache, dedup_record_from
+from .records import (
+    DedupRecord,
+    DedupResult,
+    PossiblePair,
+    PreparedCache,
+    dedup_record_from,
+    prepared_from_state,
+)
 
 __all__ = [
     "DedupRecord",
@@ -56,4 +63,5 @@ __all__ = [
     "normalise_doi",
     "normalise_title",
     "page_start",
+    "prepared_from_state",
 ]

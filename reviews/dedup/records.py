@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 
 from .normalise import (
@@ -159,6 +160,76 @@ class Prepared:
         self.block_keys: tuple[str, ...] | None = None  # filled by blocking.record_keys when first needed
 
 
+# Bump whenever Prepared's fields or how they are computed change: stored states of another version are
+# not used (the record is normalised afresh from its fields).
+PREPARED_VERSION = 1
+
+# What a stored state holds, in order (the rest is derived from these, or set per call).
+_STATE_FIELDS = (
+    "notice",
+    "title",
+    "translated",
+    "authors",
+    "surnames",
+    "first_surname_words",
+    "first_words",
+    "group_only",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "pages_clean",
+    "pages_text",
+    "doi",
+    "pmid",
+    "conference",
+)
+
+
+def prepared_state(prepared: Prepared) -> str:
+    """The normalised record as compact JSON, to be stored beside the record it came from."""
+    values = [getattr(prepared, name) for name in _STATE_FIELDS]
+    for position in (5, 6):  # the frozensets, sorted so that the same record always gives the same text
+        values[position] = sorted(values[position])
+    return json.dumps([PREPARED_VERSION, *values], ensure_ascii=False, separators=(",", ":"))
+
+
+def prepared_from_state(key: int, state: str) -> Prepared | None:
+    """The Prepared a stored state describes, exactly as Prepared() would build it; None when the state
+    is missing, of another version or not readable (then the record is normalised from its fields)."""
+    if not state:
+        return None
+    try:
+        version, *values = json.loads(state)
+        if version != PREPARED_VERSION or len(values) != len(_STATE_FIELDS):
+            return None
+        (
+            notice, title, translated, authors, surnames, surname_words, first_words, group_only,
+            year, journal, volume, issue, pages, pages_clean, pages_text, doi, pmid, conference,
+        ) = values  # fmt: skip
+        prepared = Prepared.__new__(Prepared)
+        prepared.idx, prepared.key, prepared.doi_shared = -1, key, False
+        prepared.notice, prepared.title, prepared.translated = notice, title, translated
+        prepared.title_compact = title.replace(" ", "")
+        prepared.authors = tuple(authors)
+        prepared.name_tokens_cache = None
+        prepared.surnames = tuple(surnames)
+        prepared.first = prepared.surnames[0] if prepared.surnames else ""
+        prepared.first_surname_words = frozenset(surname_words)
+        prepared.first_words = frozenset(first_words)
+        prepared.group_only = group_only
+        prepared.year, prepared.journal, prepared.volume, prepared.issue = year, tuple(journal), volume, issue
+        prepared.pages = tuple(tuple(pair) for pair in pages)
+        prepared.pages_clean, prepared.pages_text = pages_clean, pages_text
+        prepared.spage = str(prepared.pages[0][0]) if prepared.pages else ""
+        prepared.doi, prepared.pmid, prepared.conference = doi, pmid, conference
+        prepared.block_keys = None
+    except (ValueError, TypeError, IndexError):
+        return None
+    return prepared
+
+
 class PreparedCache:
     """Normalised records kept between calls, so an import compares its new records with everything
     already imported without normalising all of that again.
@@ -187,6 +258,21 @@ class PreparedCache:
         record_keys(prepared)  # kept with the entry: the blocking keys are most of a record's cost too
         self._entries[record.key] = (record, prepared)
         return prepared
+
+    def restore(self, key: int, prepared: Prepared) -> DedupRecord:
+        """Keep a record restored from its stored state; the stand-in returned is what callers pass as the
+        record (its fields are not read again: a stored source record never changes)."""
+        from .blocking import record_keys
+
+        record_keys(prepared)
+        stand_in = DedupRecord(key=key)
+        self._entries[key] = (stand_in, prepared)
+        return stand_in
+
+    def state(self, key: int) -> str:
+        """The stored form of the record cached under this key ("" when there is none)."""
+        entry = self._entries.get(key)
+        return prepared_state(entry[1]) if entry is not None else ""
 
     def known(self, key: int) -> DedupRecord | None:
         """The record cached under this key, for callers whose records never change once stored."""

@@ -18,6 +18,7 @@ from reviews.dedup import (
     PreparedCache,
     dedup_record_from,
     find_duplicates,
+    prepared_from_state,
 )
 from reviews.dedup.records import DEDUP_FIELDS
 from reviews.errors import ReviewRuleError
@@ -55,20 +56,56 @@ class ImportPlan:
     reasons: dict[int, list[str]] = field(default_factory=dict)
     possible_pairs: list[PossiblePair] = field(default_factory=list)
     auto_merged: int = 0
+    # position -> the detector's normalised form of the new record, stored with it (see SourceRecord)
+    dedup_states: dict[int, str] = field(default_factory=dict)
 
 
 def dedup_records_for_review(review: Review) -> tuple[list[DedupRecord], dict[int, int]]:
     """Every source record of the review as the detector sees it, and the study record each is in.
 
     A source record's fields never change after import (edits go to the study record), so records
-    this process already holds are not read again: only which study each belongs to is.
+    this process already holds are not read again: only which study each belongs to is. A process that
+    holds none of them (a worker just started) reads their stored normalised form, not their fields.
     """
     cache = _ReviewCache.for_review(review)
     record_of = dict(SourceRecord.objects.filter(review=review).order_by("id").values_list("id", "record_id"))
     missing = [source_id for source_id in record_of if cache.known(source_id) is None]
-    fetched = _dedup_records_fetch(review, missing, everything=len(missing) > len(record_of) // 2)
+    everything = len(missing) > len(record_of) // 2
+    unrestored = _dedup_states_restore(review, cache, missing, everything=everything)
+    fetched = _dedup_records_fetch(review, unrestored, everything=len(unrestored) > len(record_of) // 2)
     records = [cache.known(source_id) or fetched[source_id] for source_id in record_of]
     return records, record_of
+
+
+def _dedup_states_restore(
+    review: Review, cache: PreparedCache, source_ids: list[int], *, everything: bool
+) -> list[int]:
+    """Put the stored normalised form of these source records in the cache; return those without one."""
+    if everything:
+        batches = [
+            SourceRecord.objects.filter(review=review)
+            .values_list("id", "dedup_state")
+            .iterator(chunk_size=5000)
+        ]
+    else:
+        batches = [
+            SourceRecord.objects.filter(pk__in=source_ids[start : start + 2000]).values_list(
+                "id", "dedup_state"
+            )
+            for start in range(0, len(source_ids), 2000)
+        ]
+    wanted = set(source_ids)
+    unrestored = []
+    for rows in batches:
+        for source_id, state in rows:
+            if source_id not in wanted:
+                continue
+            prepared = prepared_from_state(source_id, state)
+            if prepared is None:
+                unrestored.append(source_id)
+            else:
+                cache.restore(source_id, prepared)
+    return unrestored
 
 
 def _dedup_records_fetch(
@@ -174,6 +211,8 @@ def duplicates_plan_for_import(
     plan.possible_pairs = _one_pair_per_record_pair(
         plan, plan.possible_pairs + result.possible_pairs, record_of
     )
+    cache = _ReviewCache.for_review(review)
+    plan.dedup_states = {record.position: cache.state(_new_key(record.position)) for record in parsed}
     return plan
 
 

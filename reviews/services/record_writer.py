@@ -98,7 +98,9 @@ def records_write(
         for i in range(len(parsed))
     ]
     source_rows = [
-        _source_row(batch, source_ids[i], parsed[i], fields[i], target_of[i], record_ids[i])
+        _source_row(
+            batch, source_ids[i], parsed[i], fields[i], target_of[i], record_ids[i], plan.dedup_states
+        )
         for i in range(len(parsed))
     ]
     bulk_insert(Record, record_rows, progress=lambda done: progress(done // 2))
@@ -164,7 +166,9 @@ def _record_row(batch, record_id: int, target: int, values: dict, now) -> dict:
     }
 
 
-def _source_row(batch, source_id: int, parsed: ParsedRecord, values: dict, target: int, home: int) -> dict:
+def _source_row(
+    batch, source_id: int, parsed: ParsedRecord, values: dict, target: int, home: int, states: dict[int, str]
+) -> dict:
     return {
         "id": source_id,
         "review_id": batch.review_id,
@@ -175,6 +179,7 @@ def _source_row(batch, source_id: int, parsed: ParsedRecord, values: dict, targe
         "home_record_id": home,
         "source_record_id": _clean(parsed.source_record_id)[:255],
         "raw": parsed.raw,
+        "dedup_state": states.get(parsed.position, ""),
         **values,
     }
 

@@ -50,6 +50,41 @@ def test_duplicates_across_databases_merge_into_one_study(review, owner):
     assert merged.pk == SourceRecord.objects.get(batch__source_name="Embase", position=1).home_record_id
 
 
+def test_a_freshly_started_worker_reads_the_stored_normalised_records(review, owner, monkeypatch):
+    """A new process holds no normalised records: it restores them from what the import stored, reads no
+    record's fields, and finds the same duplicates as the worker that imported the first file."""
+    from reviews.dedup import dedup_record_from
+    from reviews.dedup.records import Prepared, prepared_state
+    from reviews.services import duplicates
+
+    import_file(review, owner, "three.ris", source="Embase")
+    for source in SourceRecord.objects.filter(review=review):
+        assert source.dedup_state == prepared_state(Prepared(0, dedup_record_from(source, key=source.pk)))
+    duplicates.dedup_cache_forget()
+    asked = []
+    fetch = duplicates._dedup_records_fetch
+    monkeypatch.setattr(
+        duplicates,
+        "_dedup_records_fetch",
+        lambda review, ids, **kw: asked.extend(ids) or fetch(review, ids, **kw),
+    )
+    pubmed = import_file(review, owner, "two.nbib", source="PubMed")
+    assert asked == []
+    assert pubmed.auto_merged == 1
+    merged = Record.objects.get(review=review, merged_into__isnull=True, doi="10.1186/s12889-019-0001-1")
+    assert merged.sources.count() == 2
+
+
+def test_records_stored_without_a_normalised_form_are_normalised_from_their_fields(review, owner):
+    """Records imported before the form was stored (or by another version) still take part."""
+    from reviews.services import duplicates
+
+    import_file(review, owner, "three.ris", source="Embase")
+    SourceRecord.objects.filter(review=review).update(dedup_state="")
+    duplicates.dedup_cache_forget()
+    assert import_file(review, owner, "two.nbib", source="PubMed").auto_merged == 1
+
+
 def test_the_same_file_twice_is_refused_naming_the_earlier_batch(review, owner):
     first = import_file(review, owner, "three.ris")
     with pytest.raises(ImportRefused, match=rf"same file as batch {first.pk} \(“three.ris”, MEDLINE"):

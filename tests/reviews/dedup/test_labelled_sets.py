@@ -121,3 +121,18 @@ def test_incremental_import_gives_the_same_groups_as_a_full_run():
     touched = {k for g in second.groups for k in g}
     groups = [list(g) for g in merged if not touched & set(g)] + second.groups
     assert labelled.score(DedupResult(groups, [])) == labelled.score(find_duplicates(records))
+
+
+@pytest.mark.parametrize("name", ["respiratory", "haematology", ASYSD_SOURCE_SET])
+def test_stored_normalised_forms_give_back_every_record_exactly(name):
+    """What a freshly started worker reads instead of normalising again, on real exports' records."""
+    from reviews.dedup.records import Prepared, prepared_from_state, prepared_state
+
+    for record in load_set(name, SHARED_DATA).records:
+        fresh = Prepared(0, record)
+        restored = prepared_from_state(record.key, prepared_state(fresh))
+        restored.idx = 0
+        for slot in Prepared.__slots__:
+            if slot not in ("block_keys", "name_tokens_cache"):
+                assert getattr(restored, slot) == getattr(fresh, slot), (record, slot)
+        assert restored.name_tokens == fresh.name_tokens
