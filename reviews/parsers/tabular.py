@@ -354,6 +354,10 @@ def _from_citation(citation: str) -> tuple[str, str, str]:
     return match.group(1) or "", clean(match.group(2) or ""), match.group(3).rstrip(".")
 
 
+# Scopus's "Author full names" writes "Chen, Wei (7404563210)": the author id is not part of the name.
+_SCOPUS_AUTHOR_ID = re.compile(r"\s*\(\d{6,}\)$")
+
+
 def split_author_cell(value: str, *, pubmed: bool = False) -> list[str]:
     """Authors from one cell, whichever separator the exporter used."""
     if ";" in value:
@@ -366,7 +370,7 @@ def split_author_cell(value: str, *, pubmed: bool = False) -> list[str]:
         names = _split_commas(clean(value))
     else:
         names = _CONCATENATED_NAMES.split(clean(value))
-    names = [clean(name) for name in names if clean(name)]
+    names = [_SCOPUS_AUTHOR_ID.sub("", clean(name)) for name in names if clean(name)]
     if pubmed and names:
         names[-1] = names[-1].rstrip(".")
     return names

@@ -192,6 +192,11 @@ class TestXlsx:
         ("Adeli K.Lewis G. F.", ["Adeli K.", "Lewis G. F."]),
         ("Verges B.", ["Verges B."]),
         ("Smith J\nDoe A", ["Smith J", "Doe A"]),
+        # Scopus's "Author full names" column follows each name with its author id.
+        (
+            "García-López, María J. (57193456789); Chen, Wei (7404563210)",
+            ["García-López, María J.", "Chen, Wei"],
+        ),
         ("", []),
     ],
 )
