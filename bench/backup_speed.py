@@ -73,27 +73,9 @@ def measure() -> dict:
 
 def _abstracts(rng: random.Random, count: int = 2_000) -> list[str]:
     """A pool of abstracts of about 1,500 characters: structured, as journals ask for them."""
-    from bench.synthetic_exports import WORDS
+    from bench.synthetic_exports import structured_abstract
 
-    def sentences(low: int, high: int) -> str:
-        return ". ".join(
-            " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 22))).capitalize()
-            for _ in range(rng.randint(low, high))
-        )
-
-    pool = []
-    for _ in range(count):
-        parts = [
-            f"{heading}: {sentences(low, high)}."
-            for heading, low, high in (
-                ("Background", 2, 3),
-                ("Methods", 2, 3),
-                ("Results", 3, 4),
-                ("Conclusions", 1, 2),
-            )
-        ]
-        pool.append(" ".join(parts)[:1_600])
-    return pool
+    return [structured_abstract(rng)[:1_600] for _ in range(count)]
 
 
 def _study(number: int, rng: random.Random, abstracts: list[str]) -> dict:

@@ -2,7 +2,10 @@
 
 Each made-up study is exported by one to five databases, each in its own format and style (MEDLINE
 as nbib, Embase and PsycINFO as Ovid RIS, CINAHL as EBSCO RIS, Scopus as CSV), so the import parses
-five formats and the deduplication has real work: about half of the records are duplicates.
+five formats and the deduplication has real work: about half of the records are duplicates. Records are
+of real size: structured abstracts of about 1,500 characters, an affiliation per author, and the other
+fields these exports carry (ISSN, language, publication type, subject headings, grants, dates, links),
+with MEDLINE's lines wrapped as PubMed writes them.
 Deterministic for a given seed.
 """
 
@@ -61,13 +64,48 @@ DATABASES = (
 )
 
 
+DEPARTMENTS = (
+    "Department of Primary Care and Public Health",
+    "School of Nursing and Midwifery",
+    "Department of Geriatric Medicine",
+    "Institute of Health and Society",
+    "Faculty of Pharmacy",
+    "Centre for Implementation Science",
+    "Department of Family Medicine",
+    "School of Health Sciences",
+    "Department of General Practice",
+    "Nuffield Department of Primary Care Health Sciences",
+    "Department of Health Services Research",
+)
+INSTITUTIONS = (
+    ("University of Leeds", "Leeds", "United Kingdom"), ("University of Toronto", "Toronto", "Canada"),
+    ("Karolinska Institutet", "Stockholm", "Sweden"), ("University of Sydney", "Sydney", "Australia"),
+    ("Radboud University Medical Center", "Nijmegen", "Netherlands"), ("University of Oslo", "Oslo", "Norway"),
+    ("McMaster University", "Hamilton", "Canada"), ("University College Cork", "Cork", "Ireland"),
+    ("University of Copenhagen", "Copenhagen", "Denmark"), ("Monash University", "Melbourne", "Australia"),
+    ("University of Bern", "Bern", "Switzerland"), ("Ghent University", "Ghent", "Belgium"),
+    ("National University of Singapore", "Singapore", "Singapore"), ("University of Auckland", "Auckland", "New Zealand"),
+)  # fmt: skip
+MESH = (
+    "Humans", "Female", "Male", "Aged", "Middle Aged", "Adult", "Aged, 80 and over", "Qualitative Research",
+    "Primary Health Care/organization & administration", "Attitude of Health Personnel",
+    "Health Knowledge, Attitudes, Practice", "Interviews as Topic", "Focus Groups", "Nurses/psychology",
+    "Physicians, Primary Care/psychology", "Deprescriptions", "Polypharmacy", "Patient Participation",
+    "Implementation Science", "Guideline Adherence/statistics & numerical data", "Surveys and Questionnaires",
+)  # fmt: skip
+ABSTRACT_SECTIONS = (("BACKGROUND", 2, 3), ("METHODS", 2, 3), ("RESULTS", 2, 4), ("CONCLUSIONS", 1, 2))
+
+
 @dataclass
 class Study:
     number: int
     title: str
     authors: list[tuple[str, str]]  # (surname, given names)
+    affiliations: list[str]  # one per author
     year: int
+    month: str
     journal: tuple[str, str]
+    issn: str
     volume: str
     issue: str
     first_page: int
@@ -76,24 +114,59 @@ class Study:
     pmid: str
     abstract: str
     keywords: list[str]
+    mesh: list[str]
+    grant: str
+
+
+class _Pools:
+    """Abstract sections and affiliations drawn once per export set: a study's abstract joins one of each
+    section, so abstracts are about 1,500 characters (as real ones) and no two studies share one."""
+
+    def __init__(self, rng: random.Random, size: int = 300) -> None:
+        self.sections = [
+            [f"{heading}: {_sentences(rng, low, high)}" for _ in range(size)]
+            for heading, low, high in ABSTRACT_SECTIONS
+        ]
+        self.affiliations = [
+            f"{rng.choice(DEPARTMENTS)}, {name}, {city}, {country}."
+            for name, city, country in (rng.choice(INSTITUTIONS) for _ in range(size))
+        ]
+
+    def abstract(self, rng: random.Random) -> str:
+        return " ".join(rng.choice(options) for options in self.sections)
+
+
+def _sentences(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(_sentence(rng, 10, 22).capitalize() + "." for _ in range(rng.randint(low, high)))
+
+
+def structured_abstract(rng: random.Random) -> str:
+    """One abstract of about 1,500 characters, in the sections journals ask for."""
+    return " ".join(f"{heading}: {_sentences(rng, low, high)}" for heading, low, high in ABSTRACT_SECTIONS)
 
 
 def _sentence(rng: random.Random, low: int, high: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
 
 
-def _study(number: int, rng: random.Random) -> Study:
+def _study(number: int, rng: random.Random, pools: _Pools) -> Study:
     first = rng.randint(1, 900)
     title = _sentence(rng, 7, 16)
+    authors = [
+        (rng.choice(SURNAMES), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "", "J", "M", "A"]))
+        for _ in range(rng.randint(1, 8))
+    ]
     return Study(
         number=number,
         title=title[0].upper() + title[1:],
-        authors=[
-            (rng.choice(SURNAMES), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "", "J", "M", "A"]))
-            for _ in range(rng.randint(1, 8))
-        ],
+        authors=authors,
+        affiliations=[rng.choice(pools.affiliations) for _ in authors],
         year=rng.randint(1995, 2025),
+        month=rng.choice(
+            ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+        ),
         journal=rng.choice(JOURNALS),
+        issn=f"{rng.randint(1000, 9999)}-{rng.randint(100, 999)}{rng.choice('0123456789X')}",
         volume=str(rng.randint(1, 80)),
         issue=str(rng.randint(1, 12)),
         first_page=first,
@@ -102,26 +175,69 @@ def _study(number: int, rng: random.Random) -> Study:
         if rng.random() < 0.8
         else "",
         pmid=str(20000000 + number) if rng.random() < 0.9 else "",
-        abstract=". ".join(_sentence(rng, 12, 25) for _ in range(rng.randint(4, 8))) + ".",
+        abstract=pools.abstract(rng),
         keywords=sorted({rng.choice(WORDS) for _ in range(rng.randint(3, 8))}),
+        mesh=sorted({rng.choice(MESH) for _ in range(rng.randint(6, 14))}),
+        grant=f"{rng.choice(('NIHR', 'CIHR', 'NHMRC', 'ZonMw', 'SNSF'))}/{rng.randint(10000, 99999)}"
+        if rng.random() < 0.4
+        else "",
     )
+
+
+def _wrapped(tag: str, value: str, width: int = 82) -> str:
+    """A MEDLINE field as PubMed writes it: lines of about 80 characters, continued after six spaces."""
+    lines, line = [], ""
+    for word in value.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return f"{tag:<4}- " + "\n      ".join(lines)
 
 
 def _nbib(studies: list[Study]) -> str:
     out = []
     for study in studies:
-        lines = [f"PMID- {study.pmid or 30000000 + study.number}", "OWN - NLM", f"TI  - {study.title}."]
-        lines += [f"FAU - {surname}, {given}\nAU  - {surname} {given}" for surname, given in study.authors]
-        lines += [f"DP  - {study.year}", f"TA  - {study.journal[1]}", f"JT  - {study.journal[0]}"]
-        lines += [
-            f"VI  - {study.volume}",
-            f"IP  - {study.issue}",
-            f"PG  - {study.first_page}-{study.last_page}",
+        pmid = study.pmid or str(30000000 + study.number)
+        lines = [
+            f"PMID- {pmid}",
+            "OWN - NLM",
+            "STAT- MEDLINE",
+            f"DCOM- {study.year}0{study.number % 9 + 1}15",
         ]
+        lines += [f"IS  - {study.issn} (Electronic)", f"IS  - {study.issn} (Linking)"]
+        lines += [f"VI  - {study.volume}", f"IP  - {study.issue}", f"DP  - {study.year} {study.month}"]
+        lines.append(_wrapped("TI", f"{study.title}."))
+        lines.append(f"PG  - {study.first_page}-{study.last_page}")
         if study.doi:
             lines.append(f"LID - {study.doi} [doi]")
-        lines.append(f"AB  - {study.abstract}")
-        lines += [f"MH  - {keyword}" for keyword in study.keywords]
+        lines.append(_wrapped("AB", study.abstract))
+        lines.append(f"CI  - © {study.year} The Authors.")
+        for (surname, given), affiliation in zip(study.authors, study.affiliations, strict=True):
+            lines += [f"FAU - {surname}, {given}", f"AU  - {surname} {given}", _wrapped("AD", affiliation)]
+        lines += ["LA  - eng", "PT  - Journal Article"]
+        if study.grant:
+            lines += [f"GR  - {study.grant}", "PT  - Research Support, Non-U.S. Gov't"]
+        lines += [f"DEP - {study.year}0{study.number % 9 + 1}02", "PL  - England"]
+        lines += [
+            f"TA  - {study.journal[1]}",
+            f"JT  - {study.journal[0]}",
+            f"JID - {9000000 + study.number % 977}",
+        ]
+        lines += ["SB  - IM", *(f"MH  - {term}" for term in study.mesh)]
+        lines += ["OTO - NOTNLM", *(f"OT  - {keyword}" for keyword in study.keywords)]
+        lines += [
+            f"EDAT- {study.year}/0{study.number % 9 + 1}/03 06:00",
+            f"CRDT- {study.year}/0{study.number % 9 + 1}/03 05:12",
+        ]
+        lines += [f"AID - {study.doi} [doi]"] if study.doi else []
+        lines += ["PST - ppublish"]
+        lines.append(
+            f"SO  - {study.journal[1]}. {study.year} {study.month};{study.volume}({study.issue}):"
+            f"{study.first_page}-{study.last_page}." + (f" doi: {study.doi}." if study.doi else "")
+        )
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
 
@@ -132,13 +248,21 @@ def _ovid(studies: list[Study], database: str) -> str:
         lines = [f"{index}.", "TY  - JOUR", f"DB  - {database}", f"AN  - {600000000 + study.number}"]
         lines.append(f"T1  - {study.title}")
         lines += [f"A1  - {surname}, {given}" for surname, given in study.authors]
-        lines += [f"Y1  - {study.year}//", f"JF  - {study.journal[0]}", f"JA  - {study.journal[1]}"]
-        lines += [f"VL  - {study.volume}", f"IS  - {study.issue}", f"SP  - {study.first_page}"]
-        lines.append(f"EP  - {study.last_page}")
+        lines += [f"Y1  - {study.year}//", f"N2  - {study.abstract}"]
+        lines += [f"KW  - {keyword}" for keyword in study.keywords]
+        lines += [f"KW  - {term.split('/')[0].lower()}" for term in study.mesh]
+        lines += [f"JF  - {study.journal[0]}", f"JA  - {study.journal[1]}", f"VL  - {study.volume}"]
+        lines += [f"IS  - {study.issue}", f"SP  - {study.first_page}", f"EP  - {study.last_page}"]
+        lines += [f"CY  - {study.affiliations[0].rsplit(', ', 1)[-1].rstrip('.')}", f"SN  - {study.issn}"]
+        lines += [f"M2  - {study.first_page}", "M3  - Journal Article", "LA  - English"]
+        lines.append(f"AD  - {' '.join(dict.fromkeys(study.affiliations))}")
+        lines.append(
+            "UR  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D=emexb&NEWS=N&AN="
+            f"{600000000 + study.number}"
+        )
         if study.doi:
             lines.append(f"DO  - https://dx.doi.org/{study.doi}")
-        lines.append(f"N2  - {study.abstract}")
-        lines += [f"KW  - {keyword}" for keyword in study.keywords]
+        lines += [f"ID  - {study.pmid}"] if study.pmid else []
         lines.append("ER  - ")
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
@@ -155,57 +279,77 @@ def _ebsco(studies: list[Study]) -> str:
         ]
         lines.append(f"T1  - {study.title.upper() if study.number % 7 == 0 else study.title}")
         lines += [f"AU  - {surname}, {given}" for surname, given in study.authors]
-        lines += [f"Y1  - {study.year}", f"JO  - {study.journal[0]}", f"VL  - {study.volume}"]
-        lines += [f"IS  - {study.issue}", f"SP  - {study.first_page}", f"EP  - {study.last_page}"]
+        lines += [f"Y1  - {study.year}", f"PY  - {study.year}", f"JO  - {study.journal[0]}"]
+        lines += [f"VL  - {study.volume}", f"IS  - {study.issue}", f"SP  - {study.first_page}"]
+        lines += [f"EP  - {study.last_page}", f"SN  - {study.issn}"]
         if study.doi:
             lines.append(f"L3  - {study.doi}")
+        lines += [f"AB  - {study.abstract}", "M3  - Article", "LA  - English"]
+        lines += [f"KW  - {term.split('/')[0]}" for term in study.mesh]
+        lines.append(f"AD  - {study.affiliations[0]}")
         lines += [
-            f"AB  - {study.abstract}",
-            "M3  - Article",
-            f"N1  - Accession Number: {100000000 + study.number}",
+            f"N1  - Accession Number: {100000000 + study.number}. Language: English. Entry Date: {study.year}0601. "
+            "Revision Date: 20240101. Publication Type: Article. Journal Subset: Core Nursing; Peer Reviewed.",
+            f"UR  - https://search.ebscohost.com/login.aspx?direct=true&db=ccm&AN={100000000 + study.number}",
+            "ER  - ",
         ]
-        lines.append("ER  - ")
         out.append("\r\n".join(lines))
     return "\r\n\r\n".join(out) + "\r\n"
+
+
+SCOPUS_COLUMNS = [
+    "Authors", "Author full names", "Author(s) ID", "Title", "Year", "Source title", "Volume", "Issue", "Art. No.",
+    "Page start", "Page end", "Page count", "Cited by", "DOI", "Link", "Affiliations", "Authors with affiliations",
+    "Abstract", "Author Keywords", "Index Keywords", "Funding Details", "Correspondence Address", "Publisher",
+    "ISSN", "PubMed ID", "Language of Original Document", "Abbreviated Source Title", "Document Type",
+    "Publication Stage", "Open Access", "Source", "EID",
+]  # fmt: skip
 
 
 def _scopus_csv(studies: list[Study]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "Authors",
-            "Title",
-            "Year",
-            "Source title",
-            "Volume",
-            "Issue",
-            "Page start",
-            "Page end",
-            "DOI",
-            "Abstract",
-            "Author Keywords",
-            "PubMed ID",
-            "EID",
-        ]
-    )
+    writer.writerow(SCOPUS_COLUMNS)
     for study in studies:
-        authors = "; ".join(f"{surname} {given}." for surname, given in study.authors)
+        people = [(f"{surname} {given}.", f"{surname}, {given} ({57000000000 + study.number * 10 + n})")
+                  for n, (surname, given) in enumerate(study.authors)]  # fmt: skip
+        eid = f"2-s2.0-{85000000000 + study.number}"
         writer.writerow(
             [
-                authors,
+                "; ".join(short for short, _ in people),
+                "; ".join(full for _, full in people),
+                ";".join(str(57000000000 + study.number * 10 + n) for n in range(len(people))),
                 study.title,
                 study.year,
                 study.journal[0],
                 study.volume,
                 study.issue,
+                "",
                 study.first_page,
                 study.last_page,
+                study.last_page - study.first_page + 1,
+                study.number % 37,
                 study.doi,
-                study.abstract,
+                f"https://www.scopus.com/inward/record.uri?eid={eid}&partnerID=40&md5=0",
+                "; ".join(dict.fromkeys(study.affiliations)),
+                "; ".join(
+                    f"{short}, {aff}" for (short, _), aff in zip(people, study.affiliations, strict=True)
+                ),
+                f"{study.abstract} © {study.year} The Authors",
                 "; ".join(study.keywords),
+                "; ".join(term.split("/")[0] for term in study.mesh),
+                study.grant,
+                f"{people[0][0]}; {study.affiliations[0]}",
+                "Elsevier Ltd",
+                study.issn.replace("-", ""),
                 study.pmid,
-                f"2-s2.0-{85000000000 + study.number}",
+                "English",
+                study.journal[1],
+                "Article",
+                "Final",
+                "All Open Access; Gold Open Access" if study.number % 3 == 0 else "",
+                "Scopus",
+                eid,
             ]
         )
     return buffer.getvalue()
@@ -214,11 +358,12 @@ def _scopus_csv(studies: list[Study]) -> str:
 def make_exports(total_records: int, seed: int = 2026) -> tuple[list[tuple[str, str, bytes]], int]:
     """Five (database, filename, content) exports holding ``total_records`` records, and the number of studies."""
     rng = random.Random(seed)
+    pools = _Pools(rng)
     per_database: dict[str, list[Study]] = {name: [] for name, _, _ in DATABASES}
     count, number = 0, 0
     while count < total_records:
         number += 1
-        study = _study(number, rng)
+        study = _study(number, rng, pools)
         chosen = [name for name, probability, _ in DATABASES if rng.random() < probability]
         for name in chosen or [rng.choice(DATABASES)[0]]:
             per_database[name].append(study)
