@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 CHUNK = 2000
 
 
 def _json(value: Any) -> str:
-    text = json.dumps(value)
+    # orjson: an import writes every record's raw fields as JSON, and json.dumps took about 30 µs a record.
+    text = orjson.dumps(value).decode()
     # jsonb cannot hold NUL characters; the readers refuse them, this is the last guard.
     return text.replace("\\u0000", "") if "\\u0000" in text else text
 
