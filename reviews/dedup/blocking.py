@@ -60,9 +60,14 @@ def candidate_pairs(records: Sequence[Prepared], new: set[int] | None = None) ->
     # Incremental: only blocks a new record is in can yield a pair, so only those are gathered.
     hot = None if new is None else {key for idx in new for key in record_keys(records[idx])}
     for rec in records:
-        for key in record_keys(rec):
-            if hot is None or key in hot:
+        keys = record_keys(rec)
+        if hot is None:
+            for key in keys:
                 blocks[key].append(rec.idx)
+        elif not hot.isdisjoint(keys):  # most records of a large review share no block with the new ones
+            for key in keys:
+                if key in hot:
+                    blocks[key].append(rec.idx)
 
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import Case, ExpressionWrapper, IntegerField, Q, Value, When
+from django.db.models.functions import Length
 
 from reviews.models import Record, SourceRecord
 
@@ -60,13 +62,36 @@ def records_refresh_display_from(*, candidates: dict[int, list[dict]]) -> None:
     """
     if not candidates:
         return
-    current = Record.objects.filter(pk__in=list(candidates), is_edited=False).values("pk", *DISPLAY_FIELDS)
+    # How complete each record is, counted by the database: its fields (the abstract most of all) are not
+    # read, only the newcomers' are.
+    current = (
+        Record.objects.filter(pk__in=list(candidates), is_edited=False)
+        .annotate(filled=completeness_filled(), abstract_length=Length("abstract"))
+        .values_list("pk", "filled", "abstract_length")
+    )
     rows = []
-    for values in current.iterator(chunk_size=2000):
-        best = max(candidates[values["pk"]], key=completeness)
-        if completeness(best) > completeness(values):
-            rows.append((values["pk"], *(best[name] for name in DISPLAY_FIELDS), search_text(best)))
+    for pk, filled, abstract_length in current.iterator(chunk_size=5000):
+        best = max(candidates[pk], key=completeness)
+        if completeness(best) > (filled, abstract_length):
+            rows.append((pk, *(best[name] for name in DISPLAY_FIELDS), search_text(best)))
     _records_set_display(rows)
+
+
+_LIST_FIELDS = ("authors", "keywords", "urls")
+
+
+def completeness_filled() -> ExpressionWrapper:
+    """The first part of ``completeness`` as a database expression: how many display fields are filled."""
+    terms = []
+    for name in DISPLAY_FIELDS:
+        if name == "year":
+            empty = Q(year__isnull=True)
+        elif name in _LIST_FIELDS:
+            empty = Q(**{f"{name}__isnull": True}) | Q(**{name: []})
+        else:
+            empty = Q(**{name: ""})
+        terms.append(Case(When(empty, then=Value(0)), default=Value(1)))
+    return ExpressionWrapper(sum(terms[1:], terms[0]), output_field=IntegerField())
 
 
 _JSON_DISPLAY_FIELDS = {"authors", "keywords", "urls"}
