@@ -488,10 +488,14 @@ def notice_kind(title: str, publication_type: str = "") -> str:
         for kind, pattern in _NOTICE_ANYWHERE:
             if pattern.search(title):
                 return kind
-    if publication_type:
-        for kind, pattern in _NOTICE_TYPE_PATTERNS:
-            if pattern.search(publication_type):
-                return kind
+    return _notice_kind_of_type(publication_type) if publication_type else ""
+
+
+@lru_cache(maxsize=4096)  # an export names a handful of publication types, thousands of times
+def _notice_kind_of_type(publication_type: str) -> str:
+    for kind, pattern in _NOTICE_TYPE_PATTERNS:
+        if pattern.search(publication_type):
+            return kind
     return ""
 
 
@@ -506,6 +510,7 @@ _CONFERENCE_VENUE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)  # types and journals repeat across a review's records
 def conference_like(publication_type: str, journal: str) -> bool:
     """Whether the record looks like a conference paper or meeting abstract."""
     if publication_type and _CONFERENCE_TYPE_RE.search(publication_type):
@@ -537,6 +542,7 @@ _GROUP_AUTHOR_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=32768)  # each name is tested for every record that carries it
 def is_group_author(name: str) -> bool:
     """Whether a name is an organisation or study group rather than a person."""
     return len(name.split()) >= 2 and bool(_GROUP_AUTHOR_RE.search(name))
