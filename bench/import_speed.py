@@ -69,28 +69,24 @@ def run_isolated(
 
 def measure(total: int) -> dict:
     """Warm: the five files one after another in one process, as one worker importing them in turn."""
-    return run_isolated("bench.import_speed", str(total))
+    files, studies = _exports_on_disk(total)
+    result = run_isolated("bench.import_speed", *(f"{database}={path}" for database, path in files))
+    return {**result, "studies": studies}
 
 
 def measure_cold(total: int) -> dict:
     """Cold: each file in a freshly started process, as five `import_records` runs or a worker restarted
     between files get it; nothing is carried from one file to the next but the database."""
-    from bench.synthetic_exports import make_exports
-
-    files, studies = make_exports(total)
-    folder = PROJECT_ROOT / "var" / "bench" / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    for _database, filename, content in files:
-        (folder / filename).write_bytes(content)
+    files, studies = _exports_on_disk(total)
     env = _environment(_fresh_database())
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_ROOT, env=env, check=True
     )
     per_file = []
-    for database, filename, _content in files:
+    for database, path in files:
         process_started = time.perf_counter()
         output = subprocess.run(
-            [sys.executable, "-m", "bench.import_speed", "--child-file", database, str(folder / filename)],
+            [sys.executable, "-m", "bench.import_speed", "--child-file", f"{database}={path}"],
             cwd=PROJECT_ROOT,
             env=env,
             check=True,
@@ -110,95 +106,101 @@ def measure_cold(total: int) -> dict:
     }
 
 
-def _child_file(database: str, path: str) -> None:
-    """One file into the benchmark review (made by the first file), timed from the job's start."""
-    import django
+def _exports_on_disk(total: int) -> tuple[list[tuple[str, Path]], int]:
+    """The five exports written to files, so that the importing process holds only what an upload gives it
+    (a file on disk), not the benchmark's generated data; [(database, path)] and the number of studies."""
+    from bench.synthetic_exports import make_exports
 
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    exports, studies = make_exports(total)
+    folder = PROJECT_ROOT / "var" / "bench" / "exports" / str(total)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for database, filename, content in exports:
+        (folder / filename).write_bytes(content)
+        files.append((database, folder / filename))
+    return files, studies
 
-    from reviews.models import ImportBatch, Review
-    from reviews.services import review_create
+
+def _import_one(owner, review, database: str, path: Path) -> dict:
+    """One export through the job the Import page runs, uploaded from its file as an upload is."""
+    from django.core.files import File
+
+    from reviews.models import ImportBatch
     from reviews.services.imports import import_batch_create, import_batch_run
+
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        batch = import_batch_create(
+            actor=owner,
+            review=review,
+            uploaded=File(handle, name=path.name),
+            source_name=database,
+            enqueue=False,
+        )
+    batch = import_batch_run(batch_id=batch.pk)
+    if batch.status != ImportBatch.Status.DONE:
+        raise SystemExit(f"{path} failed: {batch.error}")
+    return {
+        "file": path.name,
+        "records": batch.records_count,
+        "auto_merged": batch.auto_merged,
+        "possible_duplicates": batch.possible_duplicates,
+        "seconds": round(time.perf_counter() - started, 2),
+        "timings": batch.timings,
+    }
+
+
+def _bench_review():
+    from django.contrib.auth import get_user_model
+
+    from reviews.models import Review
+    from reviews.services import review_create
 
     owner, _ = get_user_model().objects.get_or_create(username="bench")
     review = Review.objects.filter(slug="bench").first() or review_create(
         actor=owner, owner=owner, slug="bench", title="Benchmark"
     )
-    content = Path(path).read_bytes()
-    started = time.perf_counter()
-    batch = import_batch_create(
-        actor=owner,
-        review=review,
-        uploaded=SimpleUploadedFile(Path(path).name, content),
-        source_name=database,
-        enqueue=False,
-    )
-    batch = import_batch_run(batch_id=batch.pk)
-    if batch.status != ImportBatch.Status.DONE:
-        raise SystemExit(f"{path} failed: {batch.error}")
-    print(
-        json.dumps(
-            {
-                "file": Path(path).name,
-                "records": batch.records_count,
-                "auto_merged": batch.auto_merged,
-                "possible_duplicates": batch.possible_duplicates,
-                "seconds": round(time.perf_counter() - started, 2),
-                "timings": batch.timings,
-                "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            }
-        )
-    )
+    return owner, review
 
 
-def _child(total: int) -> None:
+def _peak_mb() -> int:
+    """This process's peak resident memory. Linux's VmHWM, not getrusage: a process started by one that
+    held more (the benchmark with its generated exports) inherits that figure in ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _child_file(argument: str) -> None:
+    """One file (DATABASE=PATH) into the benchmark review (made by the first file), in this fresh process."""
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    database, path = argument.split("=", 1)
+    owner, review = _bench_review()
+    print(json.dumps({**_import_one(owner, review, database, Path(path)), "peak_mb": _peak_mb()}))
 
-    from bench.synthetic_exports import make_exports
-    from reviews.models import ImportBatch
-    from reviews.services import review_create
-    from reviews.services.imports import import_batch_create, import_batch_run
 
-    files, studies = make_exports(total)
-    owner = get_user_model().objects.create(username="bench")
-    review = review_create(actor=owner, owner=owner, slug="bench", title="Benchmark")
-    per_file = []
+def _child(arguments: list[str]) -> None:
+    """The files (DATABASE=PATH each) one after another in this process, then the pages at that size."""
+    import django
+
+    django.setup()
+    owner, review = _bench_review()
     started = time.perf_counter()
-    for database, filename, content in files:
-        file_started = time.perf_counter()
-        batch = import_batch_create(
-            actor=owner,
-            review=review,
-            uploaded=SimpleUploadedFile(filename, content),
-            source_name=database,
-            enqueue=False,
-        )
-        batch = import_batch_run(batch_id=batch.pk)
-        if batch.status != ImportBatch.Status.DONE:
-            raise SystemExit(f"{filename} failed: {batch.error}")
-        per_file.append(
-            {
-                "file": filename,
-                "records": batch.records_count,
-                "auto_merged": batch.auto_merged,
-                "possible_duplicates": batch.possible_duplicates,
-                "seconds": round(time.perf_counter() - file_started, 2),
-                "timings": batch.timings,
-            }
-        )
+    per_file = []
+    for argument in arguments:
+        database, path = argument.split("=", 1)
+        per_file.append(_import_one(owner, review, database, Path(path)))
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary = {
         "records": sum(row["records"] for row in per_file),
-        "studies": studies,
         "seconds": round(seconds, 2),
-        "peak_mb": round(peak_mb),
+        "peak_mb": _peak_mb(),
         "files": per_file,
         "pages": _page_timings(owner, review.slug),
     }
@@ -309,7 +311,7 @@ def _pages_table(pages: list[tuple[int, dict]]) -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        _child(int(sys.argv[2]))
-    elif len(sys.argv) == 4 and sys.argv[1] == "--child-file":
-        _child_file(sys.argv[2], sys.argv[3])
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        _child(sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--child-file":
+        _child_file(sys.argv[2])

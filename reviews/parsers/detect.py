@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 from pathlib import PurePath
@@ -89,7 +90,7 @@ def detect_text_format(text: str, *, filename: str) -> str:
     head = text[:_HEAD_CHARS]
     if head.lstrip().startswith("<"):
         return _xml_format(head, filename)
-    lines = split_lines(head)[:_HEAD_LINES]
+    lines = list(itertools.islice(split_lines(head), _HEAD_LINES))
     first = next((line for line in lines if line.strip()), "")
     found = _tagged_format(first)
     if found:

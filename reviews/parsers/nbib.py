@@ -7,6 +7,7 @@ indented by six spaces; a blank line ends a record.
 from __future__ import annotations
 
 import re
+import sys
 
 from .base import ParsedRecord, add_raw, ignored_lines_warning
 from .normalise import clean, first_doi, first_value, first_year, is_doi_url, join_pages, normalise_pmid
@@ -22,7 +23,8 @@ def split_tag(line: str) -> tuple[str, str] | None:
     tag = line[:4].rstrip()
     if not _TAG_NAME.fullmatch(tag):
         return None
-    return tag, line[6:].strip()
+    # One string per tag name, not one per line: every record's raw fields are keyed by them.
+    return sys.intern(tag), line[6:].strip()
 
 
 class _Draft:

@@ -7,6 +7,7 @@ read here; rispy's tag table still decides which tags may hold a list of values.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 import rispy
@@ -160,7 +161,8 @@ def parse_ris(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]:
         if match is None:
             reader.continuation(line)
         else:
-            reader.tag(number, match.group(1), line[match.end() :].strip())
+            # One string per tag name, not one per line: every record's raw fields are keyed by them.
+            reader.tag(number, sys.intern(match.group(1)), line[match.end() :].strip())
     return reader.finish()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -165,9 +166,21 @@ def _binary(filename: str) -> ImportFormatError:
     )
 
 
-def split_lines(text: str) -> list[str]:
-    """Split on CRLF, LF and CR alike, so line numbers match what an editor shows."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def split_lines(text: str, *, block: int = 1 << 20) -> Iterator[str]:
+    """The lines, split on CRLF, LF and CR alike, so line numbers match what an editor shows.
+
+    Split a block of about a megabyte at a time: the readers go through the lines once, and a list of
+    every line of a 100 MB export would cost more memory than the records read from it.
+    """
+    text = normalise_newlines(text)
+    start = 0
+    while len(text) - start > block:
+        end = text.find("\n", start + block)
+        if end < 0:
+            break
+        yield from text[start:end].split("\n")
+        start = end + 1
+    yield from text[start:].split("\n")
 
 
 def normalise_newlines(text: str) -> str:

@@ -7,6 +7,7 @@ starts a line and values continue on lines indented by three spaces.
 from __future__ import annotations
 
 import re
+import sys
 
 from .base import ImportFormatError, ParsedRecord, add_raw
 from .normalise import clean, first_doi, first_value, first_year, join_pages, normalise_pmid
@@ -45,7 +46,7 @@ def parse_wos(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]:
             if draft is not None and draft.fields and line.strip():
                 draft.extend(line)
             continue
-        tag, value = match.group(1), line[3:].strip()
+        tag, value = sys.intern(match.group(1)), line[3:].strip()
         if tag == "PT":
             if draft is not None:
                 raise _unterminated(filename, len(records) + 1, draft.line, f"the next PT at line {number}")

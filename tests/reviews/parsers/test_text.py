@@ -160,3 +160,15 @@ def test_it_believes_the_encoding_an_xml_declaration_gives():
     result = parse(data, filename="refs.xml")
 
     assert (result.encoding, result.records[0].title) == ("iso8859-1", "Café")
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 20])
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n", "a", "a\n", "a\nb", "a\r\nb\rc\n", "\n\nab\r\n\r\ncd\n\n", "TY  - JOUR\r\nER  - \r\n\r\n" * 5],
+)
+def test_lines_come_out_the_same_whatever_the_block_they_are_split_in(text, block):
+    from reviews.parsers.text import split_lines
+
+    expected = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    assert list(split_lines(text, block=block)) == expected
