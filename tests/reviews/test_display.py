@@ -6,7 +6,15 @@ from reviews.models import Record
 from reviews.services.display import DISPLAY_FIELDS, completeness, completeness_filled
 
 EMPTY = {"title": "", "abstract": "", "authors": [], "journal": "", "volume": "", "issue": "", "pages": ""}
-EMPTY |= {"year": None, "doi": "", "pmid": "", "keywords": [], "language": "", "publication_type": "", "urls": []}
+EMPTY |= {
+    "year": None,
+    "doi": "",
+    "pmid": "",
+    "keywords": [],
+    "language": "",
+    "publication_type": "",
+    "urls": [],
+}
 
 
 @pytest.mark.parametrize(
