@@ -41,7 +41,12 @@ def user_list_for_site_admin(*, search: str = "") -> QuerySet:
 
 
 def membership_get(*, user: AbstractBaseUser, slug: str) -> Membership | None:
-    return Membership.objects.select_related("review").filter(user=user, review__slug=slug).first()
+    # get(), not first(): one membership at most, and first() would order by the members' usernames (the
+    # model's ordering), joining the users to every review page's first query.
+    try:
+        return Membership.objects.select_related("review").get(user=user, review__slug=slug)
+    except Membership.DoesNotExist:
+        return None
 
 
 def membership_list_for_review(*, review: Review) -> QuerySet[Membership]:
