@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from lib.agreement import Agreement, JudgementTable, table_agreement
@@ -64,33 +65,39 @@ def screening_queue(*, review: Review, reviewer: AbstractBaseUser, stage: str) -
     return _waiting(review, stage, reviewer).exclude(Exists(mine)).order_by("order_key")
 
 
-def _deciding_reviewers(review: Review) -> QuerySet[Membership]:
-    deciders = Membership.objects.filter(review=OuterRef("pk"), is_reviewer=True)
-    return deciders if review.lead_may_screen else deciders.filter(is_lead=False)
+# Which way a review's queues run, asked on every keypress of the screening loop: written out, because the
+# ORM took several times longer to build this one-row query than the database takes to answer it.
+_TEAM_SQL = """
+SELECT
+    (SELECT COUNT(*) FROM {membership} m
+     WHERE m.review_id = %s AND m.is_reviewer = %s AND (m.is_lead = %s OR %s)),
+    EXISTS (SELECT 1 FROM {ranking} s WHERE s.review_id = %s AND s.is_enabled = %s)
+"""
 
 
-def screening_order(*, review: Review, reviewer: AbstractBaseUser, stage: str = Stage.TITLE_ABSTRACT) -> dict:
-    """Which order the reviewer's queue is in (said plainly on the title/abstract screening page), and
-    whether the team is larger than a record needs: then each record a reviewer is served is leased to
-    them for a while and the others are served other records (``screening.services.leases``). In a team
-    that decides every record together (two reviewers, two decisions a record) nothing is leased."""
-    team, ranking_on = (
-        Review.objects.filter(pk=review.pk)
-        .annotate(
-            team=Subquery(
-                _deciding_reviewers(review).values("review").annotate(n=Count("pk")).values("n")[:1]
-            ),
-            ranking_on=Exists(RankingSettings.objects.filter(review=OuterRef("pk"), is_enabled=True)),
-        )
-        .values_list("team", "ranking_on")
-        .get()
-    )
-    order = {
-        "mode": "random",
-        "ranking_on": ranking_on,
-        "is_spread": (team or 0) > review.reviewers_per_record,
-    }
-    if ranking_on and stage == Stage.TITLE_ABSTRACT:
+def screening_team(*, review: Review) -> dict:
+    """Whether relevance ranking is on in the review, and whether its team is larger than a record needs:
+    then each record a reviewer is served is leased to them for a while and the others are served other
+    records (``screening.services.leases``). In a team that decides every record together (two reviewers,
+    two decisions a record) nothing is leased."""
+    sql = _TEAM_SQL.format(membership=Membership._meta.db_table, ranking=RankingSettings._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [review.pk, True, False, review.lead_may_screen, review.pk, True])
+        team, ranking_on = cursor.fetchone()
+    return {"ranking_on": bool(ranking_on), "is_spread": team > review.reviewers_per_record}
+
+
+def screening_order(
+    *,
+    review: Review,
+    reviewer: AbstractBaseUser,
+    stage: str = Stage.TITLE_ABSTRACT,
+    team: dict | None = None,
+) -> dict:
+    """Which order the reviewer's queue is in (said plainly on the title/abstract screening page), with the
+    team's ``screening_team`` (``team``: when the caller has read it)."""
+    order = {"mode": "random", **(team or screening_team(review=review))}
+    if order["ranking_on"] and stage == Stage.TITLE_ABSTRACT:
         ranked = ReviewerRanking.objects.filter(review=review, reviewer=reviewer).first()
         if ranked is not None:
             order.update(mode="ranked", ranking=ranked)
@@ -111,17 +118,17 @@ def screening_next(
     records leased to another reviewer are passed over unless ``leased_too``; ``passing_over`` names
     stage rows to leave out (ones another reviewer took a moment ago)."""
     order = order or screening_order(review=review, reviewer=reviewer, stage=stage)
-    queue = screening_queue(review=review, reviewer=reviewer, stage=stage)
-    if order["is_spread"] and not leased_too:
-        queue = queue.filter(screening_lease_free(reviewer))
-    passing_over = list(passing_over)
-    if passing_over:
-        queue = queue.exclude(pk__in=passing_over)
+    waiting = _Waiting(
+        review,
+        reviewer,
+        stage,
+        lease_free=order["is_spread"] and not leased_too,
+        passing_over=list(passing_over),
+    )
+    record_stage = None
     if order["mode"] == "ranked" and stage == Stage.TITLE_ABSTRACT:
-        ranked = _ranked_next(order["ranking"].record_ids, queue)
-        if ranked is not None:
-            return ranked
-    return queue.select_related("record").first()
+        record_stage = _ranked_next(order["ranking"].record_ids, waiting)
+    return record_stage or waiting.first()
 
 
 def screening_lease_free(reviewer: AbstractBaseUser) -> Q:
@@ -132,16 +139,83 @@ def screening_lease_free(reviewer: AbstractBaseUser) -> Q:
 RANKED_CHUNK = 200
 
 
-def _ranked_next(order: list[int], queue: QuerySet[RecordStage]) -> RecordStage | None:
+def _ranked_next(order: list[int], waiting: _Waiting) -> RecordStage | None:
     """The best record of the reviewer's ranked order still in their queue; None when they have no ranked
     order (ranking off, or not yet both an include and an exclude) or have worked through it."""
     for start in range(0, len(order), RANKED_CHUNK):
         chunk = order[start : start + RANKED_CHUNK]
-        waiting = {row.record_id: row for row in queue.filter(record_id__in=chunk).select_related("record")}
+        found = waiting.among(chunk)
         for record_id in chunk:
-            if record_id in waiting:
-                return waiting[record_id]
+            if record_id in found:
+                return found[record_id]
     return None
+
+
+# The rows of a reviewer's queue (``screening_queue``: the same rule, which the tests hold this to) as the
+# screening loop asks for them on every keypress. Written out: the ORM took longer to build and compile the
+# query, with its two EXISTS, than the database takes to walk the queue's partial index to its first row.
+_WAITING_SQL = """
+SELECT rs.id FROM {stage_table} rs
+WHERE rs.review_id = %s AND rs.stage = %s AND rs.is_active = %s
+  AND (rs.status = %s
+       OR (rs.status = %s AND rs.decision_count < %s
+           AND EXISTS (SELECT 1 FROM {vote} v
+                       WHERE v.record_id = rs.record_id AND v.stage = rs.stage AND v.reviewer_id = %s)))
+  AND NOT EXISTS (SELECT 1 FROM {decision} d
+                  WHERE d.record_id = rs.record_id AND d.stage = rs.stage AND d.reviewer_id = %s)
+"""
+
+
+class _Waiting:
+    """The reviewer's queue, narrowed as ``screening_next`` asks: rows nobody else holds (``lease_free``),
+    and not the rows in ``passing_over``."""
+
+    def __init__(
+        self,
+        review: Review,
+        reviewer: AbstractBaseUser,
+        stage: str,
+        *,
+        lease_free: bool,
+        passing_over: list[int],
+    ) -> None:
+        self.sql = _WAITING_SQL.format(
+            stage_table=RecordStage._meta.db_table,
+            vote=ConflictVote._meta.db_table,
+            decision=Decision._meta.db_table,
+        )
+        self.parameters = [
+            review.pk,
+            stage,
+            True,
+            RecordStage.Status.OPEN,
+            RecordStage.Status.CONFLICT,
+            review.reviewers_per_record,
+            reviewer.pk,
+            reviewer.pk,
+        ]
+        if lease_free:
+            self.sql += " AND (rs.leased_to_id IS NULL OR rs.leased_to_id = %s OR rs.leased_until <= %s)"
+            self.parameters += [reviewer.pk, connection.ops.adapt_datetimefield_value(timezone.now())]
+        if passing_over:
+            self.sql += f" AND rs.id NOT IN ({', '.join(['%s'] * len(passing_over))})"
+            self.parameters += passing_over
+
+    def first(self) -> RecordStage | None:
+        """The first row in the review's random order, with its record."""
+        first = RawSQL(self.sql + " ORDER BY rs.order_key LIMIT 1", self.parameters)
+        try:
+            return RecordStage.objects.select_related("record").get(pk=first)
+        except RecordStage.DoesNotExist:
+            return None
+
+    def among(self, record_ids: list[int]) -> dict[int, RecordStage]:
+        """The rows of these records still waiting, with their records, by record."""
+        sql = self.sql + f" AND rs.record_id IN ({', '.join(['%s'] * len(record_ids))})"
+        rows = RecordStage.objects.select_related("record").filter(
+            pk__in=RawSQL(sql, self.parameters + record_ids)
+        )
+        return {row.record_id: row for row in rows}
 
 
 def screening_is_full_for(
@@ -226,17 +300,24 @@ def screening_progress_count(*, review: Review, reviewer: AbstractBaseUser, stag
 
 
 def screening_record_stage(*, review: Review, record_id: int, stage: str) -> RecordStage | None:
-    return (
-        _active(RecordStage.objects.filter(review=review, record_id=record_id, stage=stage))
-        .select_related("record")
-        .first()
-    )
+    # get(), not first(): one row at most (a record's stage), and no ORDER BY to build on every keypress.
+    try:
+        return _active(RecordStage.objects.select_related("record")).get(
+            review=review, record_id=record_id, stage=stage
+        )
+    except RecordStage.DoesNotExist:
+        return None
 
 
 def screening_record_sources(*, record_id: int) -> list[str]:
     """The databases a record was found in, by name, for the screening page."""
-    names = SourceRecord.objects.filter(record_id=record_id).values_list("batch__source_name", flat=True)
-    return sorted(set(names))
+    names = (
+        SourceRecord.objects.filter(record_id=record_id)
+        .order_by()
+        .values_list("batch__source_name", flat=True)
+        .distinct()
+    )
+    return sorted(names)
 
 
 def screening_my_decision(*, record_stage: RecordStage, reviewer: AbstractBaseUser) -> Decision | None:

@@ -146,8 +146,9 @@ def _render_next(
     previous: int | None,
     saved: dict | None = None,
     error: str = "",
+    team: dict | None = None,
 ) -> HttpResponse:
-    order = selectors.screening_order(review=access.review, reviewer=request.user, stage=stage)
+    order = selectors.screening_order(review=access.review, reviewer=request.user, stage=stage, team=team)
     record_stage = services.screening_lease_next(
         review=access.review, reviewer=request.user, stage=stage, order=order
     )
@@ -176,7 +177,9 @@ def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, reco
     record_stage = _record_stage_or_404(access, record_id, stage)
     form = DecisionForm(request.POST)
     error = "Choose Include, Maybe or Exclude." if not form.is_valid() else ""
+    team = None
     if not error:
+        team = selectors.screening_team(review=access.review)
         try:
             services.screening_decision_record(
                 review=access.review,
@@ -184,6 +187,7 @@ def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, reco
                 reviewer=request.user,
                 stage=stage,
                 membership=access.membership,
+                ranking_on=team["ranking_on"],
                 **form.cleaned_data,
             )
         except ReviewRuleError as rule_error:
@@ -193,7 +197,7 @@ def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, reco
         template = "screening/screen.html#screen-panel" if request.htmx else "screening/screen.html"
         return render(request, template, context, status=422 if not request.htmx else 200)
     saved = {"choice": form.cleaned_data["choice"].capitalize(), "title": record_stage.record.title}
-    return _render_next(request, access, stage, previous=record_stage.record_id, saved=saved)
+    return _render_next(request, access, stage, previous=record_stage.record_id, saved=saved, team=team)
 
 
 @require_POST

@@ -66,10 +66,10 @@ def _check_choice(review: Review, stage: str, choice: str, reason: str) -> str:
 
 def stage_lock(record: Record, stage: str) -> RecordStage:
     # Lock the record's stage row: two reviewers deciding at once must settle it exactly once.
-    record_stage = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
-    if record_stage is None:
-        raise ReviewRuleError(DECISION_NOT_AT_STAGE.format(stage=Stage(stage).label.lower()))
-    return record_stage
+    try:
+        return RecordStage.objects.select_for_update().get(record=record, stage=stage)
+    except RecordStage.DoesNotExist:
+        raise ReviewRuleError(DECISION_NOT_AT_STAGE.format(stage=Stage(stage).label.lower())) from None
 
 
 def _snapshot(decision: Decision | None) -> dict | None:
@@ -104,14 +104,17 @@ def screening_decision_record(
     note: str = "",
     without_full_text: str = "",
     membership: Membership | None = None,
+    ranking_on: bool | None = None,
 ) -> Decision:
+    """``membership``: the reviewer's, and ``ranking_on``: whether relevance ranking is on, when the caller
+    has read them already."""
     screening_check_reviewer(review=review, reviewer=reviewer, membership=membership)
     if record.review_id != review.pk or not record.is_active:
         raise ReviewRuleError(DECISION_NOT_IN_REVIEW.format(record=record.pk))
     reason = _check_choice(review, stage, choice, reason.strip())
     without_full_text = _check_full_text(record, stage, choice, without_full_text.strip())
     record_stage = stage_lock(record, stage)
-    decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
+    decision = _decision_of(record_stage, reviewer)
     # Until the record is settled a reviewer may change their mind, also while it is a conflict: refusing
     # then would tell them the other reviewer has decided, and differently. Someone who has no decision on a
     # record with all it needs hears the same whether it settled or went to the lead, also when an undo left
@@ -148,8 +151,21 @@ def screening_decision_record(
     )
     stage_settle_if_complete(review, record_stage)
     if stage == Stage.TITLE_ABSTRACT:
-        ranking_request(review=review, reviewer=reviewer)
+        ranking_request(review=review, reviewer=reviewer, is_enabled=ranking_on)
     return decision
+
+
+def _decision_of(record_stage: RecordStage, reviewer: AbstractBaseUser) -> Decision | None:
+    """The reviewer's decision on the locked record, if any. A record nobody has decided yet (the count is
+    kept under the same lock) has none to look for: the first of every record's decisions asks no query."""
+    if record_stage.decision_count == 0:
+        return None
+    try:
+        return Decision.objects.get(
+            record_id=record_stage.record_id, stage=record_stage.stage, reviewer=reviewer
+        )
+    except Decision.DoesNotExist:
+        return None
 
 
 def _step_progress_after_commit(review: Review, reviewer: AbstractBaseUser, stage: str, *, done: int) -> None:

@@ -27,8 +27,11 @@ from screening.selectors import screening_lease_free, screening_next, screening_
 # closed tab goes back to the team soon.
 LEASE_SECONDS = {Stage.TITLE_ABSTRACT: 10 * 60, Stage.FULL_TEXT: 30 * 60}
 # Another reviewer may take the chosen record between choosing and leasing it: try the next one, a few
-# times, before serving a record without a lease.
-CLAIM_ATTEMPTS = 3
+# times, before serving a record without a lease. Reviewers asking in the same moment all choose the same
+# first free record and all but one move on to the next, so a busy team needs about as many tries as it
+# has reviewers asking at once (with three, one reviewer in ten of a team of six screening flat out was
+# served an unleased record that a colleague then decided first).
+CLAIM_ATTEMPTS = 6
 
 
 def screening_lease_next(

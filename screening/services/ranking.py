@@ -98,9 +98,10 @@ def _request(review_id: int, reviewer_id: int) -> None:
         transaction.on_commit(lambda: job_enqueue(ranking_retrain_task, review_id, reviewer_id))
 
 
-def ranking_request(*, review: Review, reviewer: AbstractBaseUser) -> None:
-    """After a reviewer's title/abstract decision (in its transaction): retrain their model soon."""
-    if ranking_is_enabled(review):
+def ranking_request(*, review: Review, reviewer: AbstractBaseUser, is_enabled: bool | None = None) -> None:
+    """After a reviewer's title/abstract decision (in its transaction): retrain their model soon
+    (``is_enabled``: whether ranking is on, when the caller has read it)."""
+    if ranking_is_enabled(review) if is_enabled is None else is_enabled:
         _request(review.pk, reviewer.pk)
 
 
