@@ -174,16 +174,16 @@ def _render_next(
 def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, record_id: int) -> HttpResponse:
     stage = _stage(stage_slug)
     _check_screener(request, access)
-    record_stage = _record_stage_or_404(access, record_id, stage)
     form = DecisionForm(request.POST)
     error = "Choose Include, Maybe or Exclude." if not form.is_valid() else ""
     team = None
     if not error:
         team = selectors.screening_team(review=access.review)
         try:
-            services.screening_decision_record(
+            # The record is read with its stage row, under the row's lock (one query for both).
+            record_stage, _ = services.screening_decision_record_by_id(
                 review=access.review,
-                record=record_stage.record,
+                record_id=record_id,
                 reviewer=request.user,
                 stage=stage,
                 membership=access.membership,
@@ -193,6 +193,8 @@ def decide(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, reco
         except ReviewRuleError as rule_error:
             error = str(rule_error)
     if error:
+        # Not a record of the review at this stage (DecisionRecordNotAtStage, or a bad form for one): 404.
+        record_stage = _record_stage_or_404(access, record_id, stage)
         context = _panel_context(request, access, stage, record_stage, form_error=error)
         template = "screening/screen.html#screen-panel" if request.htmx else "screening/screen.html"
         return render(request, template, context, status=422 if not request.htmx else 200)

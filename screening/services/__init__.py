@@ -15,9 +15,11 @@ from screening.services.decisions import (
     DECISION_UNKNOWN_CHOICE,
     DECISION_UNKNOWN_REASON,
     NOTHING_TO_UNDO,
+    DecisionRecordNotAtStage,
     screening_check_reviewer,
     screening_conflict_resolve,
     screening_decision_record,
+    screening_decision_record_by_id,
     screening_decision_undo,
 )
 from screening.services.full_texts import (
@@ -46,6 +48,7 @@ __all__ = [
     "DECISION_SETTLED",
     "DECISION_UNKNOWN_CHOICE",
     "DECISION_UNKNOWN_REASON",
+    "DecisionRecordNotAtStage",
     "FULLTEXT_NOT_PDF",
     "FULLTEXT_SETTLED",
     "FULLTEXT_TOO_LARGE",
@@ -58,6 +61,7 @@ __all__ = [
     "screening_check_reviewer",
     "screening_conflict_resolve",
     "screening_decision_record",
+    "screening_decision_record_by_id",
     "screening_decision_undo",
     "screening_lease_next",
     "screening_records_enter",

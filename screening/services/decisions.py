@@ -114,6 +114,83 @@ def screening_decision_record(
     reason = _check_choice(review, stage, choice, reason.strip())
     without_full_text = _check_full_text(record, stage, choice, without_full_text.strip())
     record_stage = stage_lock(record, stage)
+    return _decision_write(
+        review=review,
+        record=record,
+        record_stage=record_stage,
+        reviewer=reviewer,
+        choice=choice,
+        reason=reason,
+        note=note,
+        without_full_text=without_full_text,
+        ranking_on=ranking_on,
+    )
+
+
+class DecisionRecordNotAtStage(ReviewRuleError):
+    """The review has no such record at the stage (merged, removed or elsewhere)."""
+
+
+@transaction.atomic
+def screening_decision_record_by_id(
+    *,
+    review: Review,
+    record_id: int,
+    reviewer: AbstractBaseUser,
+    stage: str,
+    choice: str,
+    reason: str = "",
+    note: str = "",
+    without_full_text: str = "",
+    membership: Membership | None = None,
+    ranking_on: bool | None = None,
+) -> tuple[RecordStage, Decision]:
+    """``screening_decision_record`` for a record known by its id, as the screening page sends it: the stage
+    row is locked and read with its record in one query, not read first and locked after. Returns the row,
+    with the record, and the decision; ``DecisionRecordNotAtStage`` when there is no such row to decide."""
+    screening_check_reviewer(review=review, reviewer=reviewer, membership=membership)
+    reason = _check_choice(review, stage, choice, reason.strip())
+    try:
+        # Lock the stage row only (two reviewers deciding at once must settle it exactly once), not the record.
+        record_stage = (
+            RecordStage.objects.select_for_update(of=("self",))
+            .select_related("record")
+            .get(review=review, record_id=record_id, stage=stage, is_active=True)
+        )
+    except RecordStage.DoesNotExist:
+        raise DecisionRecordNotAtStage(DECISION_NOT_IN_REVIEW.format(record=record_id)) from None
+    record = record_stage.record
+    if record.review_id != review.pk or not record.is_active:
+        raise DecisionRecordNotAtStage(DECISION_NOT_IN_REVIEW.format(record=record.pk))
+    without_full_text = _check_full_text(record, stage, choice, without_full_text.strip())
+    decision = _decision_write(
+        review=review,
+        record=record,
+        record_stage=record_stage,
+        reviewer=reviewer,
+        choice=choice,
+        reason=reason,
+        note=note,
+        without_full_text=without_full_text,
+        ranking_on=ranking_on,
+    )
+    return record_stage, decision
+
+
+def _decision_write(
+    *,
+    review: Review,
+    record: Record,
+    record_stage: RecordStage,
+    reviewer: AbstractBaseUser,
+    choice: str,
+    reason: str,
+    note: str,
+    without_full_text: str,
+    ranking_on: bool | None,
+) -> Decision:
+    """The reviewer's decision on the locked stage row, its history, and the row settled if it is complete."""
+    stage = record_stage.stage
     decision = _decision_of(record_stage, reviewer)
     # Until the record is settled a reviewer may change their mind, also while it is a conflict: refusing
     # then would tell them the other reviewer has decided, and differently. Someone who has no decision on a

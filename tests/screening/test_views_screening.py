@@ -204,3 +204,23 @@ def test_the_record_line_joins_only_the_facts_it_has(review, records, reviewer, 
     record.save(update_fields=["journal", "year", "doi", "pmid"])
     body = client_for(reviewer).get(_record_url(review, record)).content.decode()
     assert '<p class="muted">2021 · DOI 10.1/x</p>' in body
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_deciding_a_record_the_review_has_not_at_the_stage_answers_404_and_stores_nothing(
+    review, owner, records, reviewer, client_for, htmx
+):
+    from reviews.services.records import record_remove
+
+    record_remove(actor=owner, record=records[0], reason="Not a study")
+    client = client_for(reviewer)
+    headers = {"HX-Request": "true"} if htmx else {}
+    for stage_slug, record_id in (
+        ("title-abstract", records[0].pk),  # removed
+        ("full-text", records[1].pk),  # not at full text yet
+        ("title-abstract", 10**9),  # no such record
+    ):
+        url = reverse("screening:decide", args=[review.slug, stage_slug, record_id])
+        assert client.post(url, {"choice": "include"}, headers=headers).status_code == 404
+        assert client.post(url, {"choice": "neither"}, headers=headers).status_code == 404
+    assert not Decision.objects.filter(review=review).exists()
