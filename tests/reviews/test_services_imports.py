@@ -85,6 +85,20 @@ def test_records_stored_without_a_normalised_form_are_normalised_from_their_fiel
     assert import_file(review, owner, "two.nbib", source="PubMed").auto_merged == 1
 
 
+def test_the_job_runs_with_the_cyclic_collector_paused_and_puts_it_back(review, owner, monkeypatch):
+    import gc
+
+    seen = []
+    run = import_services._import_batch_run_locked
+    monkeypatch.setattr(
+        import_services,
+        "_import_batch_run_locked",
+        lambda batch_id, started: seen.append(gc.isenabled()) or run(batch_id, started),
+    )
+    assert import_file(review, owner, "three.ris", source="Embase").status == ImportBatch.Status.DONE
+    assert seen == [False] and gc.isenabled()
+
+
 def test_the_same_file_twice_is_refused_naming_the_earlier_batch(review, owner):
     first = import_file(review, owner, "three.ris")
     with pytest.raises(ImportRefused, match=rf"same file as batch {first.pk} \(“three.ris”, MEDLINE"):
