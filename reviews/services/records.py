@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
+from lib.collector import cyclic_gc_paused
 from reviews.errors import ReviewRuleError
 from reviews.models import ImportBatch, Merge, Record, SourceRecord
 from reviews.services.audit import audit_record
@@ -142,14 +143,15 @@ def _regroup(review, source_ids: list[int]) -> None:
     """Records set free by a deleted batch may still be duplicates of each other or of others."""
     if not source_ids:
         return
-    dedup_records, record_of = dedup_records_for_review(review)
-    result = dedup_find(
-        review,
-        dedup_records,
-        cannot_link=dedup_cannot_links(review),
-        must_link=dedup_must_links(record_of),
-        only_involving=set(source_ids),
-    )
+    with cyclic_gc_paused():  # every record of the review normalised, as in an import
+        dedup_records, record_of = dedup_records_for_review(review)
+        result = dedup_find(
+            review,
+            dedup_records,
+            cannot_link=dedup_cannot_links(review),
+            must_link=dedup_must_links(record_of),
+            only_involving=set(source_ids),
+        )
     for group in result.groups:
         record_ids = sorted({record_of[key] for key in group})
         if len(record_ids) > 1:
