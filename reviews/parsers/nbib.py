@@ -52,7 +52,8 @@ def parse_nbib(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]
                 records.append(_to_record(draft, len(records) + 1))
                 draft = None
             continue
-        tagged = split_tag(line)
+        # Most lines of a real export continue a wrapped value; only a "-" in the fifth column makes a tag.
+        tagged = split_tag(line) if line[4:5] == "-" else None
         if tagged is None:
             if draft is not None:
                 draft.extend(line)
