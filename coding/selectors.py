@@ -26,7 +26,7 @@ from coding.models import (
     Valence,
 )
 from coding.units import Coded, Unit, UnitAgreement, pair_units, unit_agreement
-from extraction.selectors import included_studies
+from extraction.selectors import included_studies, included_study_ids
 from reviews.models import Record, Review
 
 
@@ -129,13 +129,19 @@ def coding_study_rows(
 
 
 def coding_overview(
-    *, review: Review, viewer: AbstractBaseUser, sees_all: bool, shown: int
+    *,
+    review: Review,
+    viewer: AbstractBaseUser,
+    sees_all: bool,
+    shown: int,
+    study_ids: list[int] | None = None,
 ) -> tuple[dict, list[StudyRow], int]:
     """The overview's coding figures counted by the database, the rows
     of ``shown`` studies, those not yet reconciled first, and how many studies are not shown. A review can
-    include hundreds of studies: a row each, built on every visit, was most of the overview's time."""
+    include hundreds of studies: a row each, built on every visit, was most of the overview's time.
+    ``study_ids``: the included studies' ids (``included_study_ids``), when the caller has them."""
     included = included_studies(review=review).values("pk")
-    ids = list(included.values_list("pk", flat=True))
+    ids = included_study_ids(review=review) if study_ids is None else study_ids
     reconciled = set(
         CodingStudy.objects.filter(record_id__in=included, reconciled_at__isnull=False).values_list(
             "record_id", flat=True

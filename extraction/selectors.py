@@ -34,6 +34,18 @@ def included_studies(*, review: Review) -> QuerySet[Record]:
     return Record.objects.filter(review=review, pk__in=included).order_by("pk")
 
 
+def _included_stage_rows(review: Review) -> QuerySet[RecordStage]:
+    return RecordStage.objects.filter(
+        review=review, stage=Stage.FULL_TEXT, status=RecordStage.Status.INCLUDED, is_active=True
+    )
+
+
+def included_study_ids(*, review: Review) -> list[int]:
+    """The ids of ``included_studies``, in order, read from the stage rows alone: joined to the records, the
+    planner scanned every stage row of a large review (60 ms at 100,000 records) instead of the index."""
+    return list(_included_stage_rows(review).order_by("record_id").values_list("record_id", flat=True))
+
+
 def included_study(*, review: Review, record_id: int) -> Record | None:
     return included_studies(review=review).filter(pk=record_id).first()
 
@@ -208,18 +220,24 @@ def participant_groups(*, review: Review) -> list[ParticipantGroup]:
     return groups
 
 
-def extraction_totals(review: Review) -> dict[str, Any]:
+def extraction_totals(review: Review, study_ids: list[int] | None = None) -> dict[str, Any]:
     """What the paper reports: "22 studies involving 307 HCPs and 76 patients".
 
     ``studies`` counts included studies; ``groups`` is a (name, total) pair for each participant group the
     review defines, in its order (none when it defines none), adding up the reconciled values of the form's
     fields counting it; ``studies_reconciled`` counts studies with every form field reconciled.
+    ``study_ids``: the included studies' ids (``included_study_ids``), when the caller has them.
     """
-    study_ids = list(included_studies(review=review).values_list("pk", flat=True))
+    if study_ids is None:
+        study_ids = included_study_ids(review=review)
     groups = list(ParticipantGroup.objects.filter(review=review).values_list("pk", "name"))
     totals = {pk: Decimal(0) for pk, _ in groups}
+    # The studies as a subquery, not their ids: a list of 2,000 ids cost more to send than the query to run.
     values = ReconciledValue.objects.filter(
-        record_id__in=study_ids, field__review=review, field__is_archived=False, field__group__isnull=False
+        record_id__in=_included_stage_rows(review).values("record_id"),
+        field__review=review,
+        field__is_archived=False,
+        field__group__isnull=False,
     ).values_list("field__group_id", "value")
     for group_id, value in values:
         number = as_number(value)

@@ -17,7 +17,7 @@ from coding.synthesis import (
     theme_table_export,
 )
 from extraction.exports import raw_table, reconciled_table
-from extraction.selectors import extraction_totals
+from extraction.selectors import extraction_totals, included_study_ids
 from lib.spreadsheet import Table
 from report.methods import methods_text, searches
 from report.models import OtherMethods
@@ -37,13 +37,19 @@ OVERVIEW_CODING_ROWS = 20
 
 def review_overview(*, access: ReviewAccess) -> dict[str, Any]:
     review = access.review
+    # Read once for the coding figures and the extraction totals alike.
+    study_ids = included_study_ids(review=review)
     coding, coding_rows, more = coding_overview(
-        review=review, viewer=access.user, sees_all=access.sees_unsettled, shown=OVERVIEW_CODING_ROWS
+        review=review,
+        viewer=access.user,
+        sees_all=access.sees_unsettled,
+        shown=OVERVIEW_CODING_ROWS,
+        study_ids=study_ids,
     )
     return {
         "stages": review_stage_counts(review=review),
         "screening": screening_overview(access=access, user=access.user),
-        "extraction_totals": extraction_totals(review),
+        "extraction_totals": extraction_totals(review, study_ids=study_ids),
         "coding": coding,
         "coding_rows": coding_rows,
         "coding_rows_more": more,
