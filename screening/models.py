@@ -113,7 +113,12 @@ class Decision(models.Model):
                 condition=~Q(stage="full_text", choice="maybe"), name="decision_no_maybe_at_full_text"
             ),
         ]
-        indexes = [models.Index(fields=["review", "stage", "reviewer"], name="decision_by_reviewer")]
+        indexes = [
+            models.Index(fields=["review", "stage", "reviewer"], name="decision_by_reviewer"),
+            # The latest change at a stage, part of the agreement figures' cache key (read on every overview):
+            # without it, the newest of 100,000 decisions was found by reading them all.
+            models.Index(fields=["review", "stage", "updated_at"], name="decision_latest_change"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reviewer_id} {self.choice} {self.record_id} ({self.stage})"

@@ -424,7 +424,8 @@ def _agreement_key(review: Review, stage: str) -> str:
     fingerprint = (
         Review.objects.filter(pk=review.pk)
         .annotate(
-            decisions=Subquery(decisions.values("review").annotate(n=Count("pk")).values("n")[:1]),
+            # COUNT(*), not of the ids: counted from an index alone (decision_latest_change).
+            decisions=Subquery(decisions.values("review").annotate(n=Count("*")).values("n")[:1]),
             changed=Subquery(decisions.order_by("-updated_at").values("updated_at")[:1]),
             votes=Subquery(votes.values("review").annotate(n=Count("pk")).values("n")[:1]),
             last_vote=Subquery(votes.order_by("-pk").values("pk")[:1]),
