@@ -16,11 +16,15 @@ SEGMENTS = (
     ("unsettled", "not yet settled", "seg-open"),
     ("to_screen", "to screen", "seg-open"),
     ("awaiting_second", "awaiting second reviewer", "seg-awaiting"),
-    ("conflicts", "conflicts", "seg-conflict"),
+    ("conflicts", "conflicts", "seg-conflict"),  # "1 conflict": see _ONE
     ("included", "included", "seg-included"),
     ("excluded", "excluded", "seg-excluded"),
     ("not_retrievable", "not retrievable", "seg-missing"),
 )
+
+
+# Labels that change when the count is one (the others read the same: "1 included", "1 to screen").
+_ONE = {"conflicts": "conflict"}
 
 
 def _bar(counts: dict[str, int]) -> list[dict]:
@@ -31,6 +35,7 @@ def _bar(counts: dict[str, int]) -> list[dict]:
         if not value:
             continue
         width = 100 * value / total
+        label = _ONE.get(key, label) if value == 1 else label
         segments.append(
             {"label": label, "value": value, "css": css, "x": round(x, 3), "width": round(width, 3)}
         )
