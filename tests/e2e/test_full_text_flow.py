@@ -364,7 +364,7 @@ def test_two_blind_reviewers_screen_full_texts_and_the_lead_resolves_a_reason_co
     alice_page = new_page()
     login(alice_page, live_server, "alice", TEST_PASSWORD)
     alice_page.goto(f"{live_server.url}/r/{SLUG}/")
-    assert _legend(alice_page) == ["1 conflicts", "1 included", "1 excluded", "1 not retrievable"]
+    assert _legend(alice_page) == ["1 conflict", "1 included", "1 excluded", "1 not retrievable"]
     _full_text_section(alice_page).get_by_role("link", name="Resolve 1 conflict").click()
     expect(alice_page).to_have_url(f"{live_server.url}/r/{SLUG}/conflicts/full-text/")
     expect(alice_page.get_by_role("heading", name="Conflicts at full text", level=1)).to_be_visible()
