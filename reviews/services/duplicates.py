@@ -70,63 +70,48 @@ def dedup_records_for_review(review: Review) -> tuple[list[DedupRecord], dict[in
     cache = _ReviewCache.for_review(review)
     record_of = dict(SourceRecord.objects.filter(review=review).order_by("id").values_list("id", "record_id"))
     missing = [source_id for source_id in record_of if cache.known(source_id) is None]
-    everything = len(missing) > len(record_of) // 2
-    unrestored = _dedup_states_restore(review, cache, missing, everything=everything)
-    fetched = _dedup_records_fetch(review, unrestored, everything=len(unrestored) > len(record_of) // 2)
+    unrestored = _dedup_states_restore(review, cache, missing, total=len(record_of))
+    fetched = _dedup_records_fetch(review, unrestored, total=len(record_of))
     records = [cache.known(source_id) or fetched[source_id] for source_id in record_of]
     return records, record_of
 
 
+def _source_rows(review: Review, source_ids: list[int], columns: tuple[str, ...], *, total: int):
+    """These source records' columns (the id first): the whole review in one pass when they are most of
+    its ``total`` records, else by id in batches."""
+    if len(source_ids) > total // 2:
+        wanted = set(source_ids)
+        rows = SourceRecord.objects.filter(review=review).values_list(*columns).iterator(chunk_size=5000)
+        yield from (row for row in rows if row[0] in wanted)
+        return
+    for start in range(0, len(source_ids), 2000):
+        yield from SourceRecord.objects.filter(pk__in=source_ids[start : start + 2000]).values_list(*columns)
+
+
 def _dedup_states_restore(
-    review: Review, cache: PreparedCache, source_ids: list[int], *, everything: bool
+    review: Review, cache: PreparedCache, source_ids: list[int], *, total: int
 ) -> list[int]:
     """Put the stored normalised form of these source records in the cache; return those without one."""
-    if everything:
-        batches = [
-            SourceRecord.objects.filter(review=review)
-            .values_list("id", "dedup_state")
-            .iterator(chunk_size=5000)
-        ]
-    else:
-        batches = [
-            SourceRecord.objects.filter(pk__in=source_ids[start : start + 2000]).values_list(
-                "id", "dedup_state"
-            )
-            for start in range(0, len(source_ids), 2000)
-        ]
-    wanted = set(source_ids)
     unrestored = []
-    for rows in batches:
-        for source_id, state in rows:
-            if source_id not in wanted:
-                continue
-            prepared = prepared_from_state(source_id, state)
-            if prepared is None:
-                unrestored.append(source_id)
-            else:
-                cache.restore(source_id, prepared)
+    for source_id, state in _source_rows(review, source_ids, ("id", "dedup_state"), total=total):
+        prepared = prepared_from_state(source_id, state)
+        if prepared is None:
+            unrestored.append(source_id)
+        else:
+            cache.restore(source_id, prepared)
     return unrestored
 
 
-def _dedup_records_fetch(
-    review: Review, source_ids: list[int], *, everything: bool
-) -> dict[int, DedupRecord]:
+def _dedup_records_fetch(review: Review, source_ids: list[int], *, total: int) -> dict[int, DedupRecord]:
     # Abstracts are left out: the detector does not match on them, and they are most of the bytes.
-    columns = ("id", "authors", *DEDUP_FIELDS)
-    if everything:
-        batches = [SourceRecord.objects.filter(review=review).values_list(*columns).iterator(chunk_size=5000)]
-    else:
-        batches = [
-            SourceRecord.objects.filter(pk__in=source_ids[start : start + 2000]).values_list(*columns)
-            for start in range(0, len(source_ids), 2000)
-        ]
-    fetched = {}
-    for rows in batches:
-        for source_id, authors, *values in rows:
-            fetched[source_id] = DedupRecord(
-                key=source_id, authors=tuple(authors or ()), **dict(zip(DEDUP_FIELDS, values, strict=True))
-            )
-    return fetched
+    return {
+        source_id: DedupRecord(
+            key=source_id, authors=tuple(authors or ()), **dict(zip(DEDUP_FIELDS, values, strict=True))
+        )
+        for source_id, authors, *values in _source_rows(
+            review, source_ids, ("id", "authors", *DEDUP_FIELDS), total=total
+        )
+    }
 
 
 class _ReviewCache:
