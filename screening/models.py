@@ -34,7 +34,8 @@ class RecordStage(models.Model):
 
     SETTLED = (Status.INCLUDED, Status.EXCLUDED, Status.NOT_RETRIEVABLE)
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: every index below starts with the review, and an import writes one less.
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+", db_index=False)
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="stages")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
@@ -64,6 +65,12 @@ class RecordStage(models.Model):
         indexes = [
             models.Index(
                 fields=["review", "stage", "is_active", "status", "order_key"], name="record_stage_queue"
+            ),
+            # The overview's counts per status, read from this index alone: its keys repeat, so it is stored
+            # as a few posting lists (under 1 MB at 100,000 records) and read in a tenth of the table's time.
+            models.Index(
+                fields=["review", "stage", "is_active", "status", "decision_count"],
+                name="record_stage_counts",
             ),
             # The records that may still need a decision, in queue order: what every "next record" walks.
             # Its condition is the queue's own (selectors._waiting; a review needs at most two decisions a

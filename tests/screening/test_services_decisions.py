@@ -325,3 +325,32 @@ def test_a_reviewers_figures_follow_records_joining_or_leaving_the_queue_at_once
     assert left() == 5  # an import is seen at once, not when the kept figure expires
     record_remove(actor=owner, record=records[0], reason="not a study")
     assert left() == 4
+
+
+def test_what_is_left_is_counted_as_the_queue_holds_it_in_every_state(
+    review, records, reviewer, second_reviewer
+):
+    # The overview counts a reviewer's records left from the stage's figures and two short lists; the queue
+    # itself is the reference, for both reviewers, through decisions, a conflict and an undo in it.
+    from screening.selectors import screening_progress_count, screening_queue
+
+    def check():
+        for person in (reviewer, second_reviewer):
+            counted = screening_progress_count(review=review, reviewer=person, stage=Stage.TITLE_ABSTRACT)
+            queue = screening_queue(review=review, reviewer=person, stage=Stage.TITLE_ABSTRACT)
+            done = Decision.objects.filter(reviewer=person, stage=Stage.TITLE_ABSTRACT).count()
+            assert (counted["left"], counted["done"]) == (queue.count(), done)
+
+    check()
+    decide(review, records[0], reviewer, "include")  # waiting for a second reviewer
+    check()
+    decide(review, records[1], reviewer, "include")
+    decide(review, records[1], second_reviewer, "exclude")  # a conflict
+    check()
+    services.screening_decision_undo(
+        review=review, record=records[1], reviewer=second_reviewer, stage="title_abstract"
+    )  # a conflict short of a decision: back in the second reviewer's queue only
+    check()
+    decide(review, records[2], reviewer, "exclude")
+    decide(review, records[2], second_reviewer, "exclude")  # settled
+    check()
