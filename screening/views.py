@@ -15,7 +15,8 @@ from django_htmx.http import push_url
 
 from reviews.access import HtmxHttpRequest, ReviewAccess, forbid, review_member_required
 from reviews.errors import ReviewRuleError
-from reviews.models import Role
+from reviews.links import link_for_each
+from reviews.models import Review, Role
 from reviews.uploads import accepts_upload
 from screening import selectors, services
 from screening.exports import decisions_csv_lines
@@ -310,16 +311,25 @@ def full_text_file(request: HtmxHttpRequest, access: ReviewAccess, record_id: in
 # --- The lead's view ----------------------------------------------------------------------------
 
 
-def _conflict_items(stage: str, record_stages: list[RecordStage]) -> list[dict]:
+def _conflict_items(review: Review, stage: str, record_stages: list[RecordStage]) -> list[dict]:
     decisions = selectors.screening_decisions_for(record_stages=record_stages)
     record_ids = [record_stage.record_id for record_stage in record_stages]
     # At full text the lead reads the paper before settling; the card links to it.
     full_texts = selectors.full_texts_for(record_ids=record_ids) if stage == Stage.FULL_TEXT else {}
+    record_url = link_for_each("reviews:record", review.slug)
+    resolve_url = link_for_each("screening:resolve", review.slug, STAGE_SLUGS[stage])
+    full_text_url = link_for_each("screening:fulltext_file", review.slug)
     return [
         {
             "record_stage": record_stage,
+            "record": record_stage.record,
+            # A string: the card shows the id six times, and a number is formatted for the locale each time.
+            "id": str(record_stage.record_id),
             "decisions": decisions[record_stage.record_id],
             "full_text": full_texts.get(record_stage.record_id),
+            "record_url": record_url(record_stage.record_id),
+            "resolve_url": resolve_url(record_stage.record_id),
+            "full_text_url": full_text_url(record_stage.record_id),
         }
         for record_stage in record_stages
     ]
@@ -347,7 +357,7 @@ def conflict_list(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: st
         "stage": stage,
         "stage_slug": stage_slug,
         "stage_label": Stage(stage).label,
-        "items": _conflict_items(stage, conflicts),
+        "items": _conflict_items(access.review, stage, conflicts),
         "counts": counts,
         "total": counts[stage],
     }
@@ -383,7 +393,7 @@ def resolve(request: HtmxHttpRequest, access: ReviewAccess, stage_slug: str, rec
         "stage": stage,
         "stage_slug": stage_slug,
         "stage_label": Stage(stage).label,
-        "item": _conflict_items(stage, [record_stage])[0],
+        "item": _conflict_items(access.review, stage, [record_stage])[0],
         "error": error,
         "counts": counts,
         "total": counts[stage],
