@@ -155,8 +155,7 @@ def _ranked_next(order: list[int], waiting: _Waiting) -> RecordStage | None:
 # screening loop asks for them on every keypress. Written out: the ORM took longer to build and compile the
 # query, with its two EXISTS, than the database takes to walk the queue's partial index to its first row.
 _WAITING_SQL = """
-SELECT rs.id FROM {stage_table} rs
-WHERE rs.review_id = %s AND rs.stage = %s AND rs.is_active = %s
+rs.review_id = %s AND rs.stage = %s AND rs.is_active = %s
   AND (rs.status = %s
        OR (rs.status = %s AND rs.decision_count < %s
            AND EXISTS (SELECT 1 FROM {vote} v
@@ -179,11 +178,8 @@ class _Waiting:
         lease_free: bool,
         passing_over: list[int],
     ) -> None:
-        self.sql = _WAITING_SQL.format(
-            stage_table=RecordStage._meta.db_table,
-            vote=ConflictVote._meta.db_table,
-            decision=Decision._meta.db_table,
-        )
+        # The conditions on the stage row ``rs``: what a lease's UPDATE holds to (``screening_waiting_where``).
+        self.where = _WAITING_SQL.format(vote=ConflictVote._meta.db_table, decision=Decision._meta.db_table)
         self.parameters = [
             review.pk,
             stage,
@@ -195,11 +191,12 @@ class _Waiting:
             reviewer.pk,
         ]
         if lease_free:
-            self.sql += " AND (rs.leased_to_id IS NULL OR rs.leased_to_id = %s OR rs.leased_until <= %s)"
+            self.where += " AND (rs.leased_to_id IS NULL OR rs.leased_to_id = %s OR rs.leased_until <= %s)"
             self.parameters += [reviewer.pk, connection.ops.adapt_datetimefield_value(timezone.now())]
         if passing_over:
-            self.sql += f" AND rs.id NOT IN ({', '.join(['%s'] * len(passing_over))})"
+            self.where += f" AND rs.id NOT IN ({', '.join(['%s'] * len(passing_over))})"
             self.parameters += passing_over
+        self.sql = f"SELECT rs.id FROM {RecordStage._meta.db_table} rs WHERE {self.where}"
 
     def first(self) -> RecordStage | None:
         """The first row in the review's random order, with its record."""
@@ -216,6 +213,15 @@ class _Waiting:
             pk__in=RawSQL(sql, self.parameters + record_ids)
         )
         return {row.record_id: row for row in rows}
+
+
+def screening_waiting_where(
+    *, review: Review, reviewer: AbstractBaseUser, stage: str, lease_free: bool
+) -> tuple[str, list]:
+    """The conditions a stage row ``rs`` meets while it waits for the reviewer (and nobody else holds it,
+    if ``lease_free``), with their parameters: for a write that must hold to the queue's own rule."""
+    waiting = _Waiting(review, reviewer, stage, lease_free=lease_free, passing_over=[])
+    return waiting.where, waiting.parameters
 
 
 def screening_is_full_for(

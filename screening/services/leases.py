@@ -17,11 +17,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.utils import timezone
 
 from reviews.models import Review
 from screening.models import RecordStage, Stage
-from screening.selectors import screening_lease_free, screening_next, screening_order, screening_queue
+from screening.selectors import screening_next, screening_order, screening_queue, screening_waiting_where
 
 # Long enough to read an abstract (or a full text) with care; short enough that a record left open in a
 # closed tab goes back to the team soon.
@@ -76,14 +77,21 @@ def _held(review: Review, reviewer: AbstractBaseUser, stage: str) -> RecordStage
 
 def _claim(review: Review, record_stage: RecordStage, reviewer: AbstractBaseUser) -> bool:
     """Lease the record if it still waits for this reviewer and nobody else holds it: one UPDATE that
-    either takes it or changes nothing (two reviewers choosing the same record at once cannot both)."""
-    still_waiting = screening_queue(review=review, reviewer=reviewer, stage=record_stage.stage)
-    until = timezone.now() + timedelta(seconds=LEASE_SECONDS[record_stage.stage])
-    claimed = (
-        still_waiting.filter(pk=record_stage.pk)
-        .filter(screening_lease_free(reviewer))
-        .update(leased_to=reviewer, leased_until=until)
+    either takes it or changes nothing (two reviewers choosing the same record at once cannot both).
+    Written out with the queue's own SQL: the ORM took longer to build the statement than to run it."""
+    waiting, parameters = screening_waiting_where(
+        review=review, reviewer=reviewer, stage=record_stage.stage, lease_free=True
     )
+    until = timezone.now() + timedelta(seconds=LEASE_SECONDS[record_stage.stage])
+    # The conditions on the row being updated itself, not on a subquery's copy of it: a colleague's lease
+    # taken meanwhile is seen when PostgreSQL checks the row again after waiting for its lock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RecordStage._meta.db_table} AS rs SET leased_to_id = %s, leased_until = %s "
+            f"WHERE rs.id = %s AND {waiting}",
+            [reviewer.pk, connection.ops.adapt_datetimefield_value(until), record_stage.pk, *parameters],
+        )
+        claimed = cursor.rowcount
     if claimed:
         record_stage.leased_to_id, record_stage.leased_until = reviewer.pk, until
     return bool(claimed)
