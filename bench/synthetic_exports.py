@@ -93,6 +93,93 @@ MESH = (
     "Physicians, Primary Care/psychology", "Deprescriptions", "Polypharmacy", "Patient Participation",
     "Implementation Science", "Guideline Adherence/statistics & numerical data", "Surveys and Questionnaires",
 )  # fmt: skip
+# Names, topics and title openings spread as in real exports: a few very common, a long tail of rare ones
+# (Zipf's law). Measured against a real export of the same size (bib-dedupe's digital_work, 7,159 records,
+# 2,764 first authors), by the pairs the detector's blocking puts before it that are not the same study:
+# 0.93 a record there, 0.95 in 7,159 of these records (3,070 first authors). With only the common surnames
+# above and the words above for titles it was 1.83: twice the work of real records.
+_NAME_PARTS = (
+    "ba ber ca da del fe gar ha ja ka kol la lin ma mor na nov pe ra ro sa sch ta ter va vi wa ze bro "
+    "chan dor el fi gu ho ive kr lu mu ol pa qu ri sto tu ul we yo"
+).split()
+_NAME_ENDS = "n son sen ez ski ov ini er man berg ek is os ova ic ard ley ton i a o".split()
+_TOPIC_PARTS = "neur card pulm hepat nephr derm gastr oste arthr myel lymph thromb cyt angi onc immun".split()
+_TOPIC_MIDS = "o i a ro ly mo ta ne".split()
+_TOPIC_ENDS = "pathy genesis logy therapy itis plasty stasis toxicity kinesis trophy scopy graphy".split()
+
+
+def _zipf_pool(names: list[str], offset: int = 10) -> tuple[list[str], list[float]]:
+    """The names with cumulative weights falling as 1/(rank + offset), for ``random.choices(cum_weights=)``:
+    the commonest surname about 1% of authors, as Smith or Wang in a large bibliography."""
+    total, cumulative = 0.0, []
+    for rank in range(1, len(names) + 1):
+        total += 1 / (rank + offset)
+        cumulative.append(total)
+    return names, cumulative
+
+
+def _surname_pool() -> tuple[list[str], list[float]]:
+    made_up = [
+        (first + second + end).capitalize()
+        for first in _NAME_PARTS
+        for second in _NAME_PARTS
+        for end in _NAME_ENDS
+    ]
+    random.Random(7).shuffle(made_up)
+    return _zipf_pool(list(SURNAMES) + [name for name in made_up if name not in SURNAMES])
+
+
+def _topic_pool() -> tuple[list[str], list[float]]:
+    terms = [part + middle + end for part in _TOPIC_PARTS for middle in _TOPIC_MIDS for end in _TOPIC_ENDS]
+    random.Random(8).shuffle(terms)
+    return _zipf_pool(terms)
+
+
+SURNAME_POOL = _surname_pool()
+TOPIC_POOL = _topic_pool()
+
+
+def surname(rng: random.Random) -> str:
+    names, weights = SURNAME_POOL
+    return rng.choices(names, cum_weights=weights)[0]
+
+
+# How titles in this field often begin; real titles share their first words (and so the detector's
+# blocks on a title's start) far more often than made-up words alone would.
+TITLE_OPENINGS = _zipf_pool(
+    [
+        "Barriers and facilitators to",
+        "Barriers to",
+        "The effect of",
+        "Experiences of",
+        "A qualitative study of",
+        "Implementation of",
+        "Factors associated with",
+        "Perspectives of patients and health professionals on",
+        "Evaluation of",
+        "Attitudes towards",
+        "Understanding",
+        "Exploring",
+        "Determinants of",
+        "Impact of",
+        "Use of",
+    ],
+    offset=2,
+)
+
+
+def _title(rng: random.Random) -> str:
+    words = _sentence(rng, 6, 14).split()
+    names, weights = TOPIC_POOL
+    for _ in range(rng.randint(1, 3)):
+        words.insert(rng.randint(0, len(words)), rng.choices(names, cum_weights=weights)[0])
+    if rng.random() < 0.25:
+        openings, opening_weights = TITLE_OPENINGS
+        words[:0] = rng.choices(openings, cum_weights=opening_weights)[0].lower().split()
+    title = " ".join(words)
+    return title[0].upper() + title[1:]
+
+
 ABSTRACT_SECTIONS = (("BACKGROUND", 2, 3), ("METHODS", 2, 3), ("RESULTS", 2, 4), ("CONCLUSIONS", 1, 2))
 
 
@@ -151,14 +238,13 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
 
 def _study(number: int, rng: random.Random, pools: _Pools) -> Study:
     first = rng.randint(1, 900)
-    title = _sentence(rng, 7, 16)
     authors = [
-        (rng.choice(SURNAMES), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "", "J", "M", "A"]))
+        (surname(rng), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "", "J", "M", "A"]))
         for _ in range(rng.randint(1, 8))
     ]
     return Study(
         number=number,
-        title=title[0].upper() + title[1:],
+        title=_title(rng),
         authors=authors,
         affiliations=[rng.choice(pools.affiliations) for _ in authors],
         year=rng.randint(1995, 2025),
