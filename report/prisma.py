@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from reviews.models import Record, Review, SourceRecord
+from reviews.models import Record, Review
+from reviews.selectors import import_counts_by_source, record_totals
 from screening.models import RecordStage, Stage
 
 ERROR_RECORDS_SHOWN = 20
@@ -66,10 +67,11 @@ class PrismaFlow:
 
 
 def _stage_counts(review: Review, stage: str) -> Counter:
+    # Counted over a column of the stage counts' index (record_stage_counts), which is then read alone.
     rows = (
         RecordStage.objects.filter(review=review, stage=stage, is_active=True)
         .values_list("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("status"))
     )
     return Counter(dict(rows))
 
@@ -107,16 +109,11 @@ def _full_text_without_title_stage(review: Review) -> list[int]:
 
 
 def prisma_flow(*, review: Review, other_methods: dict[str, int] | None = None) -> PrismaFlow:
-    identified = dict(
-        SourceRecord.objects.filter(review=review)
-        .values_list("batch__source_name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "batch__source_name")
-    )
+    # Per database from the imports' own counts, not by counting every source record (180 ms at 100,000).
+    by_source = import_counts_by_source(review=review)
+    identified = dict(sorted(by_source, key=lambda row: (-row[1], row[0])))
     identified_total = sum(identified.values())
-    kept = Record.objects.filter(review=review, merged_into__isnull=True).aggregate(
-        all=Count("pk"), removed=Count("pk", filter=Q(is_removed=True))
-    )
+    kept = record_totals(review=review)
     title = _stage_counts(review, Stage.TITLE_ABSTRACT)
     full = _stage_counts(review, Stage.FULL_TEXT)
     Status = RecordStage.Status
@@ -124,9 +121,9 @@ def prisma_flow(*, review: Review, other_methods: dict[str, int] | None = None) 
         review_type=review.review_type,
         identified=identified,
         identified_total=identified_total,
-        duplicates_removed=identified_total - kept["all"],
+        duplicates_removed=identified_total - kept["total"],
         removed_other=kept["removed"],
-        screened=kept["all"] - kept["removed"],
+        screened=kept["total"] - kept["removed"],
         excluded_screening=title[Status.EXCLUDED],
         awaiting_screening=title[Status.OPEN] + title[Status.CONFLICT],
         sought=title[Status.INCLUDED],
