@@ -381,6 +381,9 @@ class SourceRecord(BibliographicFields):
         Record, on_delete=models.PROTECT, related_name="+", help_text="The record it was imported as."
     )
     source_record_id = models.CharField(max_length=255, blank=True)
+    # Every field of the record as the file gave it ({tag: [values]}), except that the field holding the
+    # abstract exactly as the abstract column does holds null: it was half of the raw fields' size, written
+    # twice. ``raw_fields`` gives them back whole.
     raw = StoredJSONField(default=dict, blank=True)
     # The duplicate detector's normalised form of this record (JSON, versioned), written at import: a
     # freshly started worker reads it instead of normalising every record already in the review again.
@@ -400,6 +403,18 @@ class SourceRecord(BibliographicFields):
 
     def __str__(self) -> str:
         return f"{self.batch.source_name} #{self.position}: {self.title[:60]}"
+
+    @staticmethod
+    def raw_to_store(raw: dict[str, list[str]], abstract: str) -> dict[str, list[str] | None]:
+        """The raw fields as stored: the one that is exactly the abstract replaced by null."""
+        if not abstract:
+            return raw
+        return {tag: None if values == [abstract] else values for tag, values in raw.items()}
+
+    @property
+    def raw_fields(self) -> dict[str, list[str]]:
+        """Every field as the file gave it, the abstract's put back."""
+        return {tag: [self.abstract] if values is None else values for tag, values in self.raw.items()}
 
 
 class DuplicatePair(models.Model):

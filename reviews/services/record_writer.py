@@ -178,7 +178,7 @@ def _source_row(
         "record_id": target,
         "home_record_id": home,
         "source_record_id": _clean(parsed.source_record_id)[:255],
-        "raw": parsed.raw,
+        "raw": SourceRecord.raw_to_store(parsed.raw, values["abstract"]),
         "dedup_state": states.get(parsed.position, ""),
         **values,
     }

@@ -26,6 +26,21 @@ def test_it_imports_every_record_with_its_raw_fields(review, owner):
     }
 
 
+def test_the_abstract_is_stored_once_and_every_raw_field_comes_back_as_the_file_gave_it(review, owner):
+    from reviews.parsers import parse_export
+    from tests.reviews.importing import FIXTURES
+
+    batch = import_file(review, owner, "three.ris", source="Embase")
+    parsed = parse_export((FIXTURES / "three.ris").read_bytes(), filename="three.ris").records
+    for source, record in zip(
+        SourceRecord.objects.filter(batch=batch).order_by("position"), parsed, strict=True
+    ):
+        assert source.raw_fields == record.raw
+        if record.abstract:
+            # Stored as null where the abstract column already holds it word for word.
+            assert source.raw["AB"] is None and source.abstract == record.abstract
+
+
 def test_the_upload_queues_the_job_after_commit(review, owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         batch = import_batch_create(

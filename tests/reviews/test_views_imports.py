@@ -3,6 +3,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from reviews.models import DuplicatePair, ImportBatch, Record
 from tests.reviews.importing import FIXTURES
@@ -144,6 +145,13 @@ def test_record_detail_shows_every_source_and_its_raw_fields(review_with_records
     assert "LID" in body and "https://doi.org/10.1186/S12889-019-0001-1" in body
     assert "Automatic merge" in body
     assert "Undo this merge" not in body  # reviewers cannot undo merges
+    # The abstract is stored once per source record, and its raw field is shown in full all the same.
+    stored_once = [
+        (tag, source) for source in record.sources.all() for tag, v in source.raw.items() if v is None
+    ]
+    assert stored_once
+    for tag, source in stored_once:
+        assert f"<code>{tag}</code></th><td>{escape(source.abstract)[:80]}" in body
 
 
 def test_a_possible_duplicate_is_decided_with_htmx(review_with_records, lead, client_for):
