@@ -75,11 +75,11 @@ def lr(c: float = 1.0, balanced: bool = True) -> Scorer:
     return score
 
 
-def svm(c: float = 1.0, balanced: bool = True, ratio: float | None = None) -> Scorer:
+def svm(c: float = 1.0, balanced: bool = True, ratio: float | None = None, tol: float = 1e-4) -> Scorer:
     def score(features, rows, labels, *, seed=0):
         labels = np.asarray(labels)
         weights = _ratio_weights(labels, ratio) if ratio else None
-        model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=seed)
+        model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=seed, tol=tol)
         return _fit_score(model, features, rows, labels, weights)
 
     return score
@@ -156,6 +156,25 @@ def presumed_irrelevant(scorer: Scorer, extra: int = 100) -> Scorer:
     return score
 
 
+def presumed_irrelevant_fill(scorer: Scorer, irrelevant: int = 100) -> Scorer:
+    """BMI that fades: random unscreened records presumed irrelevant only to make up `irrelevant` irrelevant
+    records in all, so they give way to real decisions as these come."""
+
+    def score(features, rows, labels, *, seed=0):
+        labels = np.asarray(labels, dtype=bool)
+        extra = irrelevant - int((~labels).sum())
+        if extra <= 0:
+            return scorer(features, rows, labels, seed=seed)
+        generator = np.random.default_rng([seed, len(rows)])
+        unscreened = np.setdiff1d(np.arange(features.records), rows)
+        drawn = generator.choice(unscreened, size=min(extra, len(unscreened)), replace=False)
+        all_rows = np.concatenate([np.asarray(rows), drawn])
+        all_labels = np.concatenate([labels, np.zeros(len(drawn), dtype=bool)])
+        return scorer(features, all_rows, all_labels, seed=seed)
+
+    return score
+
+
 def lr_ratio(c: float = 1.0, ratio: float = 9.8) -> Scorer:
     def score(features, rows, labels, *, seed=0):
         labels = np.asarray(labels)
@@ -207,6 +226,32 @@ CANDIDATES = {
     "elas_u4-like-bmi": Candidate("bigrams", presumed_irrelevant(svm(c=0.11, balanced=False, ratio=9.8))),
     "elas_u4-like+lr": Candidate("bigrams", rank_mean(svm(c=0.11, balanced=False, ratio=9.8), lr())),
     "svm-ratio-c1-bigrams": Candidate("bigrams", svm(c=1.0, balanced=False, ratio=9.8)),
+    # On lib.ranking's features: words and pairs, the terms of one record as one column of that record.
+    "elas_u4": Candidate("current", svm(c=0.11, balanced=False, ratio=9.8)),
+    "lr-balanced-own": Candidate("current", lr()),
+    "elas_u4+lr-balanced": Candidate("current", rank_mean(svm(c=0.11, balanced=False, ratio=9.8), lr())),
+    "elas_u4+lr-ratio": Candidate("current", rank_mean(svm(c=0.11, balanced=False, ratio=9.8), lr_ratio())),
+    "lr-ratio-own": Candidate("current", lr_ratio()),
+    "elas_u4-bmi": Candidate("current", presumed_irrelevant(svm(c=0.11, balanced=False, ratio=9.8))),
+    "elas_u4-bmi-fill": Candidate(
+        "current", presumed_irrelevant_fill(svm(c=0.11, balanced=False, ratio=9.8))
+    ),
+    "elas_u4-bmi-fill-30": Candidate(
+        "current", presumed_irrelevant_fill(svm(c=0.11, balanced=False, ratio=9.8), irrelevant=30)
+    ),
+    "elas_u4+elas_u4-bmi": Candidate(
+        "current",
+        rank_mean(
+            svm(c=0.11, balanced=False, ratio=9.8),
+            presumed_irrelevant(svm(c=0.11, balanced=False, ratio=9.8)),
+        ),
+    ),
+    # elas_u4 and elas_u4-bmi-fill-30 with scikit-learn's tolerance loosened from 1e-4 to 1e-2, as lib.ranking
+    # trains them.
+    "elas_u4-tol0.01": Candidate("current", svm(c=0.11, balanced=False, ratio=9.8, tol=0.01)),
+    "elas_u4-tol0.01-bmi-fill-30": Candidate(
+        "current", presumed_irrelevant_fill(svm(c=0.11, balanced=False, ratio=9.8, tol=0.01), irrelevant=30)
+    ),
 }
 
 
@@ -215,7 +260,9 @@ def _features(texts: list[str], vectors: str) -> Features:
         return ranking.features_fit(texts)
     matrix = sp.csr_matrix(TfidfVectorizer(dtype=np.float32, **VECTORS[vectors]).fit_transform(texts))
     # counts and idf only matter to features_dump, which the candidates do not use.
-    return Features(matrix=matrix, vocabulary_size=matrix.shape[1], counts=np.empty(0), idf=np.empty(0))
+    return Features(
+        matrix=matrix, vocabulary_size=matrix.shape[1], counts=np.empty(0), idf=np.empty(0), own=np.empty(0)
+    )
 
 
 def exploration_cadence(labelled: int, labelled_at_last_training: int) -> bool:

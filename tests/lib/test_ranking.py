@@ -66,7 +66,27 @@ def test_features_are_tf_idf_rows_of_unit_length():
     features = features_fit(TOY_CORPUS + ["", "pain pain pain back"])
     lengths = np.sqrt(features.matrix.multiply(features.matrix).sum(axis=1)).A1
     np.testing.assert_allclose(lengths, [1.0] * len(TOY_CORPUS) + [0.0, 1.0], rtol=1e-6)
-    assert features_fit(["", ""]).matrix.shape == (2, 1)
+    assert features_fit(["", ""]).matrix.nnz == 0
+
+
+def test_terms_of_one_record_rank_as_the_full_vocabulary_does():
+    # Each record's own terms are one column of that record: a linear model with an L2 penalty trained on
+    # them scores every other record as it would with every term a column of its own (TfidfVectorizer, word
+    # pairs, sublinear tf: ASReview's features).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    compact = features_fit(TOY_CORPUS).matrix
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95)
+    full = vectorizer.fit_transform(TOY_CORPUS)
+    rows, labels = [0, 2, 4, 5], [True, False, False, False]
+    unlabelled = [row for row in range(len(TOY_CORPUS)) if row not in rows]
+    scores = [
+        LinearSVC(C=0.11, tol=1e-10, max_iter=100_000).fit(matrix[rows], labels).decision_function(matrix)
+        for matrix in (compact, full)
+    ]
+    np.testing.assert_allclose(scores[0][unlabelled], scores[1][unlabelled], atol=1e-5)
+    assert compact.shape[1] < full.shape[1]
 
 
 def test_features_of_another_version_are_refused():
