@@ -406,10 +406,13 @@ class SourceRecord(BibliographicFields):
 
     @staticmethod
     def raw_to_store(raw: dict[str, list[str]], abstract: str) -> dict[str, list[str] | None]:
-        """The raw fields as stored: the one that is exactly the abstract replaced by null."""
-        if not abstract:
-            return raw
-        return {tag: None if values == [abstract] else values for tag, values in raw.items()}
+        """The raw fields as stored: the one that is exactly the abstract replaced by null. Changed in place
+        (an import hands over its parsed records' own; a copy of each raised the peak by about 70 MB)."""
+        if abstract:
+            for tag, values in raw.items():
+                if values == [abstract]:
+                    raw[tag] = None
+        return raw
 
     @property
     def raw_fields(self) -> dict[str, list[str]]:

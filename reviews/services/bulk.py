@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -19,32 +20,37 @@ def _json(value: Any) -> str:
 
 
 def bulk_insert(
-    model: type[models.Model], rows: list[dict], *, progress: Callable[[int], None] = lambda done: None
+    model: type[models.Model], rows: Iterable[dict], *, progress: Callable[[int], None] = lambda done: None
 ) -> None:
-    """Insert rows given as {column attname: value}; every row has the same keys."""
-    if not rows:
+    """Insert rows given as {column attname: value}; every row has the same keys. ``rows`` may be made as
+    they are written (a generator): an import's rows then never all sit in memory at once."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    columns = list(rows[0])
+    rows = itertools.chain([first], rows)
     if connection.vendor == "postgresql":
-        _copy(model, columns, rows, progress)
+        _copy(model, list(first), rows, progress)
         return
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
+    done = 0
+    while chunk := list(itertools.islice(rows, CHUNK)):
         model.objects.bulk_create([model(**row) for row in chunk], batch_size=500)
-        progress(start + len(chunk))
+        done += len(chunk)
+        progress(done)
 
 
 def _copy(
-    model: type[models.Model], columns: list[str], rows: list[dict], progress: Callable[[int], None]
+    model: type[models.Model], columns: list[str], rows: Iterable[dict], progress: Callable[[int], None]
 ) -> None:
     json_columns = {
         field.attname for field in model._meta.concrete_fields if isinstance(field, models.JSONField)
     }
     # The row keys are the columns' own names (attnames such as review_id), so COPY takes them as they are.
     statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    number = 0
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for number, row in enumerate(rows, start=1):
             copy.write_row([_json(row[name]) if name in json_columns else row[name] for name in columns])
             if number % CHUNK == 0:
                 progress(number)
-    progress(len(rows))
+    progress(number)

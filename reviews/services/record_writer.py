@@ -93,16 +93,17 @@ def records_write(
     target_of = _targets(plan, parsed, index_of, record_ids)
     display = _display_fields(fields, target_of, record_ids)
     now = timezone.now()
-    record_rows = [
+    # Generators: each row is made as COPY takes it, so an import's rows never all sit in memory at once.
+    record_rows = (
         _record_row(batch, record_ids[i], target_of[i], display.get(record_ids[i], fields[i]), now)
         for i in range(len(parsed))
-    ]
-    source_rows = [
+    )
+    source_rows = (
         _source_row(
             batch, source_ids[i], parsed[i], fields[i], target_of[i], record_ids[i], plan.dedup_states
         )
         for i in range(len(parsed))
-    ]
+    )
     bulk_insert(Record, record_rows, progress=lambda done: progress(done // 2))
     bulk_insert(SourceRecord, source_rows, progress=lambda done: progress(len(parsed) // 2 + done // 2))
     existing_moves = _absorb_existing(batch, plan)
