@@ -73,7 +73,7 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
     full = access.sees_unsettled
     stages = []
     for stage in (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT):
-        counts = full_counts = selectors.screening_stage_counts(review=review, stage=stage)
+        counts = selectors.screening_stage_counts(review=review, stage=stage)
         if not full:
             counts = {key: counts[key] for key in ("records", "included", "excluded", "not_retrievable")}
             # One figure for everything not settled, so conflicts cannot be worked out by subtraction.
@@ -90,9 +90,8 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
             "agreement": _agreement_rows(review, stage) if full else [],
         }
         if access.is_reviewer:
-            stage_view["mine"] = selectors.screening_progress_count(
-                review=review, reviewer=user, stage=stage, counts=full_counts
-            )
+            # The figures the screening page shows, kept in step with the reviewer's own decisions.
+            stage_view["mine"] = selectors.screening_progress(review=review, reviewer=user, stage=stage)
         if stage == Stage.TITLE_ABSTRACT:
             stage_view["ranking"] = RankingSettings.objects.filter(review=review).first()
             # The aid goes with ranking: with the random order the remaining records are what the test

@@ -301,10 +301,8 @@ def _counted(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(grouped[:1]), 0)
 
 
-def screening_progress_count(
-    *, review: Review, reviewer: AbstractBaseUser, stage: str, counts: dict[str, int] | None = None
-) -> dict[str, int]:
-    """The reviewer's decisions made and left at a stage; ``counts`` is the stage's, when the caller has it.
+def screening_progress_count(*, review: Review, reviewer: AbstractBaseUser, stage: str) -> dict[str, int]:
+    """The reviewer's decisions made and left at a stage.
 
     Left = what _waiting holds minus what I already decided of it, counted from its two short parts rather
     than over every open record: open records I decided are waiting for a second reviewer (a short list,
@@ -326,12 +324,10 @@ def screening_progress_count(
         ),
         "short": _counted(short),
         "short_mine": _counted(short.filter(decision_count__gt=0).filter(mine)),
+        "opened": _counted(stages.filter(status=RecordStage.Status.OPEN)),
     }
-    if counts is None:
-        figures["opened"] = _counted(stages.filter(status=RecordStage.Status.OPEN))
     row = Review.objects.filter(pk=review.pk).annotate(**figures).values(*figures).get()
-    opened = row["opened"] if counts is None else counts["to_screen"] + counts["awaiting_second"]
-    left = opened - row["awaiting_mine"] + row["short"] - row["short_mine"]
+    left = row["opened"] - row["awaiting_mine"] + row["short"] - row["short_mine"]
     return {"done": row["done"], "left": left, "total": row["done"] + left}
 
 
