@@ -132,11 +132,6 @@ def screening_next(
     return record_stage or waiting.first()
 
 
-def screening_lease_free(reviewer: AbstractBaseUser) -> Q:
-    """Stage rows nobody else holds: never leased, leased to this reviewer, or the lease has run out."""
-    return Q(leased_to__isnull=True) | Q(leased_to=reviewer) | Q(leased_until__lte=timezone.now())
-
-
 RANKED_CHUNK = 200
 
 
@@ -390,8 +385,8 @@ def screening_decisions_for(*, record_stages: list[RecordStage]) -> dict[int, li
 
 
 def screening_stage_counts(*, review: Review, stage: str) -> dict[str, int]:
-    # Counted over columns the queue index carries (status, and decision_count as an included column), not
-    # ids: the database then reads the index alone instead of 100,000 rows of the table.
+    # Counted over columns of the stage counts' index (record_stage_counts), not the ids: the database then
+    # reads that index alone instead of 100,000 rows of the table.
     rows = (
         _active(RecordStage.objects.filter(review=review, stage=stage))
         .values("status")
