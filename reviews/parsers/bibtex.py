@@ -16,6 +16,7 @@ from bibtexparser.model import Entry, ImplicitComment, ParsingFailedBlock
 from .base import ImportFormatError, ParsedRecord, add_raw
 from .normalise import (
     clean,
+    clean_each,
     first_doi,
     first_value,
     first_year,
@@ -255,5 +256,5 @@ def _keyword_list(values: list[str]) -> list[str]:
     for value in values:
         value = decode_latex(value)
         parts = split_keywords(value) if (";" in value or "\n" in value) else value.split(",")
-        keywords.extend(clean(part) for part in parts if clean(part))
+        keywords.extend(clean_each(parts))
     return keywords

@@ -12,7 +12,7 @@ import re
 
 from .base import ParsedRecord, add_raw, ignored_lines_warning
 from .normalise import (
-    clean,
+    clean_each,
     first_doi,
     first_value,
     first_year,
@@ -96,7 +96,7 @@ def _to_record(draft: _Draft, position: int) -> ParsedRecord:
         line=draft.line,
         title=first_value(raw, "%T", "%!"),
         abstract=first_value(raw, "%X"),
-        authors=[clean(v) for v in raw.get("%A", ()) if clean(v)],
+        authors=clean_each(raw.get("%A", ())),
         year=first_year(raw, "%D", "%8"),
         # EndNote files a journal article's journal under %B when it has no %J (Secondary Title).
         journal=first_value(raw, "%J", "%B"),

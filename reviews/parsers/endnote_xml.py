@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element
 
 from .base import ImportFormatError, ParsedRecord, add_raw
 from .normalise import (
-    clean,
+    clean_each,
     first_doi,
     first_value,
     first_year,
@@ -72,7 +72,7 @@ def _to_record(element: Element, position: int, line: int) -> ParsedRecord:
         line=line,
         title=first_value(raw, "titles/title", "titles/short-title"),
         abstract=first_value(raw, "abstract"),
-        authors=[clean(v) for v in raw.get("contributors/authors/author", ()) if clean(v)],
+        authors=clean_each(raw.get("contributors/authors/author", ())),
         year=first_year(raw, "dates/year", "dates/pub-dates/date"),
         journal=first_value(
             raw,
@@ -86,7 +86,7 @@ def _to_record(element: Element, position: int, line: int) -> ParsedRecord:
         pages=join_pages(first_value(raw, "pages"), ""),
         doi=_doi(raw),
         pmid=_pmid(raw),
-        keywords=[clean(v) for v in raw.get("keywords/keyword", ()) if clean(v)],
+        keywords=clean_each(raw.get("keywords/keyword", ())),
         language=first_value(raw, "language"),
         publication_type=first_value(raw, "ref-type@name", "work-type"),
         urls=_urls(raw),

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 
 from .base import ParsedRecord, add_raw, ignored_lines_warning
-from .normalise import clean, first_doi, first_value, first_year, is_doi_url, join_pages, normalise_pmid
+from .normalise import (
+    clean_each,
+    first_doi,
+    first_value,
+    first_year,
+    is_doi_url,
+    join_pages,
+    normalise_pmid,
+)
 from .text import split_lines
 
 _TAG_NAME = re.compile(r"[A-Z][A-Z0-9]{0,3}")
@@ -20,11 +29,15 @@ def split_tag(line: str) -> tuple[str, str] | None:
     """("TI", "value") for a tag line such as "TI  - value" or "PMID- 123"; None for anything else."""
     if len(line) < 5 or line[4] != "-" or (len(line) > 5 and line[5] != " "):
         return None
-    tag = line[:4].rstrip()
-    if not _TAG_NAME.fullmatch(tag):
-        return None
+    tag = _tag_name(line[:4])
+    return None if tag is None else (tag, line[6:].strip())
+
+
+@lru_cache(maxsize=1024)  # an export uses a few dozen tags, on hundreds of thousands of lines
+def _tag_name(column: str) -> str | None:
+    tag = column.rstrip()
     # One string per tag name, not one per line: every record's raw fields are keyed by them.
-    return sys.intern(tag), line[6:].strip()
+    return sys.intern(tag) if _TAG_NAME.fullmatch(tag) else None
 
 
 class _Draft:
@@ -47,13 +60,13 @@ def parse_nbib(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]
     draft: _Draft | None = None
     ignored: list[int] = []
     for number, line in enumerate(split_lines(text), 1):
-        if not line.strip():
+        # Most lines of a real export continue a wrapped value; only a "-" in the fifth column makes a tag.
+        tagged = split_tag(line) if line[4:5] == "-" else None
+        if tagged is None and (not line or line.isspace()):
             if draft is not None:
                 records.append(_to_record(draft, len(records) + 1))
                 draft = None
             continue
-        # Most lines of a real export continue a wrapped value; only a "-" in the fifth column makes a tag.
-        tagged = split_tag(line) if line[4:5] == "-" else None
         if tagged is None:
             if draft is not None:
                 draft.extend(line)
@@ -77,7 +90,8 @@ def parse_nbib(text: str, filename: str) -> tuple[list[ParsedRecord], list[str]]
 def _to_record(draft: _Draft, position: int) -> ParsedRecord:
     raw: dict[str, list[str]] = {}
     for tag, parts in draft.fields:
-        add_raw(raw, tag, " ".join(part for part in parts if part))
+        # Most values fit on their tag's line: no joining then (a MEDLINE record has some fifty fields).
+        add_raw(raw, tag, parts[0] if len(parts) == 1 else " ".join(part for part in parts if part))
     pmid = first_value(raw, "PMID", cleaner=normalise_pmid)
     return ParsedRecord(
         position=position,
@@ -92,7 +106,7 @@ def _to_record(draft: _Draft, position: int) -> ParsedRecord:
         pages=join_pages(first_value(raw, "PG"), ""),
         doi=_doi(raw),
         pmid=pmid,
-        keywords=[clean(v) for tag in ("MH", "OT") for v in raw.get(tag, ()) if clean(v)],
+        keywords=clean_each([*raw.get("MH", ()), *raw.get("OT", ())]),
         language=first_value(raw, "LA"),
         publication_type=first_value(raw, "PT"),
         urls=[],
@@ -103,7 +117,7 @@ def _to_record(draft: _Draft, position: int) -> ParsedRecord:
 
 def _authors(raw: dict[str, list[str]]) -> list[str]:
     for tag in ("FAU", "AU", "CN"):
-        names = [clean(v) for v in raw.get(tag, ()) if clean(v)]
+        names = clean_each(raw.get(tag, ()))
         if names:
             return names
     return []

@@ -74,9 +74,32 @@ def extract_year(value: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# Every whitespace character but the space (what str.split() splits on), ASCII ones first.
+_ASCII_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+_OTHER_WHITESPACE = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
 def clean(value: str) -> str:
     """Collapse runs of whitespace (including line breaks of wrapped text) to single spaces."""
+    if len(value) > 200 and _is_clean(value):
+        # An abstract is usually clean already: a few scans in C tell, where splitting it into words and
+        # joining them again costs several times that.
+        return value
     return " ".join(value.split()) if value else ""
+
+
+def _is_clean(value: str) -> bool:
+    if value[0] == " " or value[-1] == " " or "  " in value:
+        return False
+    for character in _ASCII_WHITESPACE if value.isascii() else _ASCII_WHITESPACE + _OTHER_WHITESPACE:
+        if character in value:
+            return False
+    return True
+
+
+def clean_each(values: Iterable[str]) -> list[str]:
+    """Each value cleaned, the empty ones left out (one pass: a MEDLINE record lists dozens of terms)."""
+    return [value for value in map(clean, values) if value]
 
 
 def is_empty_marker(value: str) -> bool:
@@ -138,7 +161,7 @@ def unique(values: Iterable[str]) -> list[str]:
 def split_keywords(value: str) -> list[str]:
     """Keyword cells hold one keyword, or several separated by semicolons or line breaks."""
     parts = re.split(r"\s*[;\n]\s*", value) if (";" in value or "\n" in value) else [value]
-    return [clean(part) for part in parts if clean(part)]
+    return clean_each(parts)
 
 
 def is_doi_url(value: str) -> bool:

@@ -15,6 +15,7 @@ import rispy
 from .base import ImportFormatError, ParsedRecord, add_raw
 from .normalise import (
     clean,
+    clean_each,
     first_doi,
     first_value,
     first_year,
@@ -176,7 +177,9 @@ def _continue(draft: _Draft, line: str) -> None:
 def _to_record(draft: _Draft, position: int) -> ParsedRecord:
     raw: dict[str, list[str]] = {}
     for item in draft.fields:
-        add_raw(raw, item.tag, "\n".join(item.lines).strip())
+        # Lines are kept stripped: a value on one line needs no joining (most of them).
+        lines = item.lines
+        add_raw(raw, item.tag, lines[0] if len(lines) == 1 else "\n".join(lines).strip())
     return ParsedRecord(
         position=position,
         line=draft.line,
@@ -190,7 +193,7 @@ def _to_record(draft: _Draft, position: int) -> ParsedRecord:
         pages=join_pages(first_value(raw, "SP"), first_value(raw, "EP")),
         doi=_doi(raw),
         pmid=_pmid(raw),
-        keywords=[clean(v) for v in raw.get("KW", ()) if clean(v)],
+        keywords=clean_each(raw.get("KW", ())),
         language=first_value(raw, "LA"),
         publication_type=first_value(raw, "TY"),
         urls=_urls(raw),

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from .base import EXPANDED_OVER_LIMIT, ImportFormatError, ParsedRecord, TooManyRecords, current_limits
 from .normalise import (
     clean,
+    clean_each,
     extract_year,
     first_doi,
     is_empty_marker,
@@ -336,7 +337,7 @@ def _split_keyword_cell(value: str) -> list[str]:
             parts.append(value[start:index])
             start = index + 1
     parts.append(value[start:])
-    return [clean(part) for part in parts if clean(part)]
+    return clean_each(parts)
 
 
 def _cell(table: _Table, cells: list[str], name: str) -> str:
@@ -370,7 +371,7 @@ def split_author_cell(value: str, *, pubmed: bool = False) -> list[str]:
         names = _split_commas(clean(value))
     else:
         names = _CONCATENATED_NAMES.split(clean(value))
-    names = [_SCOPUS_AUTHOR_ID.sub("", clean(name)) for name in names if clean(name)]
+    names = [_SCOPUS_AUTHOR_ID.sub("", name) for name in clean_each(names)]
     if pubmed and names:
         names[-1] = names[-1].rstrip(".")
     return names

@@ -10,7 +10,7 @@ import re
 import sys
 
 from .base import ImportFormatError, ParsedRecord, add_raw
-from .normalise import clean, first_doi, first_value, first_year, join_pages, normalise_pmid
+from .normalise import clean_each, first_doi, first_value, first_year, join_pages, normalise_pmid
 from .text import split_lines
 
 _TAG = re.compile(r"([A-Z][A-Z0-9])(?: |$)")
@@ -99,19 +99,19 @@ def _to_record(draft: _Draft, position: int) -> ParsedRecord:
         keywords=_keywords(raw),
         language=first_value(raw, "LA"),
         publication_type=first_value(raw, "DT", "PT"),
-        urls=[clean(v) for v in raw.get("UR", ()) if clean(v)],
+        urls=clean_each(raw.get("UR", ())),
         source_record_id=first_value(raw, "UT", "AN"),
         raw=raw,
     )
 
 
 def _names(raw: dict[str, list[str]], tag: str) -> list[str]:
-    return [clean(v) for v in raw.get(tag, ()) if clean(v)]
+    return clean_each(raw.get(tag, ()))
 
 
 def _keywords(raw: dict[str, list[str]]) -> list[str]:
     keywords = []
     for tag in ("DE", "ID"):
         for value in raw.get(tag, ()):
-            keywords.extend(clean(part) for part in value.split(";") if clean(part))
+            keywords.extend(clean_each(value.split(";")))
     return keywords

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reviews.dedup import author_surnames, normalise_doi, normalise_title, page_start
-from reviews.dedup.normalise import notice_kind, page_ranges
+from reviews.dedup.normalise import _NOTICE_HINT_RE, _may_hint_notice, notice_kind, page_ranges
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,28 @@ def test_normalise_doi(doi, expected):
 )
 def test_notice_kind(title, publication_type, expected):
     assert notice_kind(title, publication_type) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "ERRATUM",
+        "Corrigendum",
+        "CORRECTION",
+        "Retracted",
+        "WITHDRAWN",
+        "Expression of Concern",
+        "COMMENT",
+        "Reply",
+        "RESPONSE",
+        "Re : the trial",
+        "PUBLISHER'S NOTE",
+        "Effects of X ( Vol 3, pg 4)",
+        "Effects of X (vol 3 ) )",
+        "Ɍeply with a non-ASCII letter",
+    ],
+)
+def test_every_title_the_notice_hint_matches_gets_past_the_quick_test(title):
+    # The quick test only saves time: it must let through everything the hint itself would match.
+    assert _NOTICE_HINT_RE.search(title) is None or _may_hint_notice(title)
+    assert _may_hint_notice(title)
