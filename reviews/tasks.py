@@ -1,6 +1,9 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from reviews.services.imports import import_batch_run
+from reviews.services.mail import mail_deliver
+
 
 @shared_task(
     bind=True,
@@ -10,7 +13,6 @@ from django.db import OperationalError
     max_retries=3,
 )
 def import_batch_process(self, batch_id: int) -> None:
-    from reviews.services.imports import import_batch_run
 
     import_batch_run(batch_id=batch_id)
 
@@ -23,6 +25,5 @@ def import_batch_process(self, batch_id: int) -> None:
     max_retries=5,
 )
 def mail_send(self, recipient: str, subject: str, body: str) -> None:
-    from reviews.services.mail import mail_deliver
 
     mail_deliver(recipient=recipient, subject=subject, body=body)

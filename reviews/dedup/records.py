@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import orjson
 
@@ -205,7 +204,7 @@ def prepared_from_state(key: int, state: str) -> Prepared | None:
     if not state:
         return None
     try:
-        version, *values = json.loads(state)
+        version, *values = orjson.loads(state)
         if version != PREPARED_VERSION or len(values) != len(_STATE_FIELDS):
             return None
         (
@@ -284,12 +283,13 @@ class PreparedCache:
         return entry[0] if entry is not None else None
 
     def adopt(self, new_keys: dict[int, int]) -> None:
-        """Entries known under temporary keys take their permanent ones."""
+        """Entries known under temporary keys take their permanent ones: records now stored, which never
+        change, so each is kept as a stand-in (as ``restore`` keeps them), not with all its fields."""
         for old, new in new_keys.items():
             entry = self._entries.pop(old, None)
             if entry is not None:
                 entry[1].key = new
-                self._entries[new] = (replace(entry[0], key=new), entry[1])
+                self._entries[new] = (DedupRecord(key=new), entry[1])
 
     def keep_only(self, keys: set[int]) -> None:
         for key in [key for key in self._entries if key not in keys]:

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 import reviews.services.imports as imports
+import reviews.tasks as tasks
 from reviews.jobs import jobs_wait_idle
 from reviews.models import ImportBatch, Record
 from reviews.services.imports import import_batch_create
@@ -33,7 +34,7 @@ def test_the_upload_returns_while_the_job_runs_on_a_thread(review, owner, settin
         assert may_run.wait(10)
         return real_run(batch_id=batch_id)
 
-    monkeypatch.setattr(imports, "import_batch_run", held_run)
+    monkeypatch.setattr(tasks, "import_batch_run", held_run)  # the name the job calls
 
     batch = import_batch_create(
         actor=owner, review=review, uploaded=upload("three.ris"), source_name="Embase"
@@ -99,7 +100,7 @@ def test_files_uploaded_together_are_imported_in_turn_and_deduplicated_against_e
         assert may_run.wait(10)  # until both files are uploaded, as when they come in one form
         return real_run(batch_id=batch_id)
 
-    monkeypatch.setattr(imports, "import_batch_run", held_run)
+    monkeypatch.setattr(tasks, "import_batch_run", held_run)  # the name the job calls
     # The same three studies exported by two databases: imported one after the other, so the second
     # file's records merge into the first's.
     first = import_batch_create(

@@ -19,11 +19,15 @@ def test_a_cache_gives_the_same_result_as_none():
 def test_adopted_entries_answer_under_their_new_keys():
     cache = PreparedCache()
     find_duplicates([A, B], cache=cache)
+    before = cache.prepare(0, A)
     cache.adopt({-1: 42})
-    record = DedupRecord(key=42, title=A.title, authors=A.authors, year=A.year)
-    prepared = cache.prepare(0, record)
-    assert prepared.key == 42
-    assert find_duplicates([record, B], cache=cache).groups == [[7, 42]]
+    # A stored record never changes: the cache keeps a stand-in for it, not its fields, and reuses its
+    # normalised form for whoever passes that stand-in.
+    stand_in = cache.known(42)
+    assert stand_in == DedupRecord(key=42)
+    assert cache.prepare(0, stand_in) is before
+    assert before.key == 42
+    assert find_duplicates([stand_in, B], cache=cache).groups == [[7, 42]]
 
 
 def test_a_changed_record_is_normalised_again():
