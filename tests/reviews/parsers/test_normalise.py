@@ -1,7 +1,9 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviews.parsers import normalise_doi
-from reviews.parsers.normalise import extract_year, join_pages, normalise_pmid
+from reviews.parsers.normalise import clean, extract_year, join_pages, normalise_pmid
 
 
 @pytest.mark.parametrize(
@@ -71,3 +73,19 @@ def test_it_joins_start_and_end_pages(start, end, pages):
 @pytest.mark.parametrize("written", ["376--383", "376 -- 383", "376 - 383", "376–383"])
 def test_it_writes_page_ranges_with_a_single_hyphen(written):
     assert join_pages(written, "") == "376-383"
+
+
+# Every character str.split() splits on, the space among them, and a few that it does not.
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\ufeff"
+
+
+@settings(max_examples=300)
+@given(
+    head=st.text(alphabet=_SPACES + "ab.é", max_size=6),
+    body=st.lists(st.text(alphabet="abcé", min_size=1, max_size=12), min_size=40, max_size=80).map(" ".join),
+    tail=st.text(alphabet=_SPACES + "ab.é", max_size=6),
+)
+def test_clean_collapses_whitespace_exactly_as_splitting_and_joining_does(head, body, tail):
+    # Long values take a quicker path when they are clean already: it must agree with the plain one.
+    for value in (head + body + tail, body + head + body, body):
+        assert clean(value) == " ".join(value.split())
