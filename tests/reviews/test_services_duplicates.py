@@ -35,6 +35,29 @@ def test_a_merge_can_be_undone_and_is_not_redone(review, owner):
         duplicate_services.merge_undo(actor=owner, merge=merge)
 
 
+def test_a_record_merged_as_it_was_imported_shows_its_own_source_once_apart_again(review, owner):
+    record = _merged_pair(review, owner)
+    home = Record.objects.get(review=review, merged_into=record)
+    # Merged as it came in: it keeps no abstract of its own while nobody can see it as such.
+    assert home.abstract == "" and home.search_text == ""
+    assert record.abstract == "Interviews with 20 patients about barriers."  # the fuller of the two
+    duplicate_services.merge_undo(actor=owner, merge=Merge.objects.get(target=record))
+    home.refresh_from_db()
+    source = SourceRecord.objects.get(home_record=home)
+    assert home.merged_into_id is None
+    assert (home.title, home.abstract, home.keywords) == (source.title, source.abstract, source.keywords)
+    assert "barriers to physical activity" in home.search_text
+
+
+def test_deleting_a_file_shows_the_records_merged_into_its_records_from_their_own_sources(review, owner):
+    record = _merged_pair(review, owner)
+    home = Record.objects.get(review=review, merged_into=record)
+    import_batch_delete(actor=owner, batch=SourceRecord.objects.get(home_record=record).batch)
+    home.refresh_from_db()
+    assert home.merged_into_id is None
+    assert home.abstract == SourceRecord.objects.get(home_record=home).abstract != ""
+
+
 def test_a_conference_abstract_and_its_later_paper_are_offered_not_merged(review, owner):
     import_file(review, owner, "abstract.ris", ABSTRACT.encode(), source="Embase")
     import_file(review, owner, "paper.ris", PAPER.encode(), source="MEDLINE")
