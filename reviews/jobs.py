@@ -15,8 +15,10 @@ import logging
 import queue
 import threading
 import time
+from importlib import import_module
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import connections
 
@@ -30,7 +32,10 @@ _queue: queue.Queue[tuple[Any, tuple[Any, ...]]] = queue.Queue()
 _thread: threading.Thread | None = None
 
 
-def job_enqueue(task: Any, *args: Any) -> None:
+def job_enqueue(task_name: str, *args: Any) -> None:
+    """Queue the task registered under this name (a services module names its job rather than importing
+    the tasks module, which imports the services: the dependency runs one way)."""
+    task = job_task(task_name)
     if not settings.TANDEM_JOBS_IN_THREAD:
         task.delay(*args)
         return
@@ -43,10 +48,17 @@ def job_enqueue(task: Any, *args: Any) -> None:
     _queue.put((task, args))
 
 
-def job_is_pending_here(task: Any, *args: Any) -> bool:
+def job_task(task_name: str) -> Any:
+    """The Celery task registered under this name ("app.tasks.function"). Its module is imported first: a
+    worker loads every tasks module when it starts, a web process only the ones it is asked for."""
+    import_module(task_name.rsplit(".", 1)[0])
+    return current_app.tasks[task_name]
+
+
+def job_is_pending_here(task_name: str, *args: Any) -> bool:
     """Whether this process has the job queued or running (only meaningful with TANDEM_JOBS_IN_THREAD)."""
     with _pending_lock:
-        return (task.name, args) in _pending
+        return (task_name, args) in _pending
 
 
 def jobs_wait_idle(seconds: float) -> bool:

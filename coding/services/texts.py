@@ -24,6 +24,7 @@ TEXT_NOT_PDF = "The PDF could not be read: {error}"
 # Fewer characters than this per page on average: a scan without a text layer (page numbers only, say).
 MIN_CHARACTERS_PER_PAGE = 25
 PROGRESS_SECONDS = 3600
+STUDY_TEXT_TASK = "coding.tasks.study_text_process"  # the job, by its registered name (coding/tasks.py)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Pasted text: a form feed, or a line that says "Page 3" on its own, starts a new page.
 _PASTED_PAGE = re.compile(r"\f|^\s*(?:page|p\.)\s*\d+\s*$", re.IGNORECASE | re.MULTILINE)
@@ -62,7 +63,6 @@ def study_text_needs_reading(
 @transaction.atomic
 def study_text_request(*, review: Review, record: Record, actor: AbstractBaseUser | None = None) -> StudyText:
     """Queue the reading of the study's PDF (after this transaction commits)."""
-    from coding.tasks import study_text_process
     from reviews.jobs import job_enqueue
 
     full_text = FullText.objects.filter(record=record).first()
@@ -76,7 +76,7 @@ def study_text_request(*, review: Review, record: Record, actor: AbstractBaseUse
     )
     study_text.save(update_fields=["status", "source", "error", "updated_at"])
     _progress_set(record.pk, 0, 0)
-    transaction.on_commit(lambda: job_enqueue(study_text_process, record.pk))
+    transaction.on_commit(lambda: job_enqueue(STUDY_TEXT_TASK, record.pk))
     return study_text
 
 

@@ -33,6 +33,7 @@ from reviews.services.record_writer import records_write
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+IMPORT_TASK = "reviews.tasks.import_batch_process"  # the job, by its registered name (reviews/tasks.py)
 IMPORT_SAME_FILE = "{filename} is the same file as batch {batch} (“{earlier}”, {source}, imported {date}); it was not imported again."
 IMPORT_TOO_LARGE = "{filename} is {size:.1f} MB; the largest file Tandem accepts is {limit} MB."
 IMPORT_EMPTY = "{filename} is empty."
@@ -112,8 +113,6 @@ def import_batch_create(
 
     ``enqueue=False`` leaves the job to the caller, which runs ``import_batch_run`` itself.
     """
-    from reviews.tasks import import_batch_process
-
     sha256 = _check_upload(
         review=review, uploaded=uploaded, source_name=source_name, requested_format=requested_format
     )
@@ -140,7 +139,7 @@ def import_batch_create(
                 after={"file": batch.original_filename, "source": batch.source_name, "sha256": sha256},
             )
             if enqueue:
-                transaction.on_commit(lambda: job_enqueue(import_batch_process, batch.pk))
+                transaction.on_commit(lambda: job_enqueue(IMPORT_TASK, batch.pk))
     except IntegrityError:
         # Two uploads of one file at the same moment: the constraint let only one through.
         _check_not_imported_before(review=review, sha256=sha256, filename=uploaded.name or "the file")
@@ -205,12 +204,10 @@ def import_batch_is_stalled(batch: ImportBatch) -> bool:
     stalled (its message lost with the broker, or no worker running) only after far longer than any job
     may run; without a broker, once no thread of this process has it. Queueing it again is always safe:
     the job runs once, and the attempt counter still stops a file that keeps killing workers."""
-    from reviews.tasks import import_batch_process
-
     if batch.status != ImportBatch.Status.PENDING or cache.get(import_heartbeat_key(batch.pk)) is not None:
         return False
     if settings.TANDEM_JOBS_IN_THREAD:
-        if job_is_pending_here(import_batch_process, batch.pk):
+        if job_is_pending_here(IMPORT_TASK, batch.pk):
             return False
         if batch.attempts:
             return True
@@ -229,8 +226,6 @@ def import_batch_was_interrupted(batch: ImportBatch) -> bool:
 def import_batch_retry(*, actor: AbstractBaseUser, batch: ImportBatch) -> bool:
     """Queue a stalled batch again; False (and nothing done) when it is not stalled, which is what a
     second press of Try again finds: the first one's job is on its way."""
-    from reviews.tasks import import_batch_process
-
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if not import_batch_is_stalled(batch):
         return False
@@ -242,7 +237,7 @@ def import_batch_retry(*, actor: AbstractBaseUser, batch: ImportBatch) -> bool:
         after={"attempts": batch.attempts},
     )
     _heartbeat_set(batch.pk, IMPORT_RETRY_PATIENCE_SECONDS)
-    transaction.on_commit(lambda: job_enqueue(import_batch_process, batch.pk))
+    transaction.on_commit(lambda: job_enqueue(IMPORT_TASK, batch.pk))
     return True
 
 

@@ -11,15 +11,15 @@ from django.template.loader import render_to_string
 
 from reviews.jobs import job_enqueue
 
+MAIL_TASK = "reviews.tasks.mail_send"  # the job, by the name it is registered under (reviews/tasks.py)
+
 
 def mail_queue(*, recipient: str, template: str, context: dict[str, Any]) -> None:
     """Render ``<template>_subject.txt`` and ``<template>_body.txt`` now; send them once the caller's
     transaction commits (nothing is sent for a write that is rolled back)."""
-    from reviews.tasks import mail_send
-
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}_body.txt", context)
-    transaction.on_commit(lambda: job_enqueue(mail_send, recipient, subject, body))
+    transaction.on_commit(lambda: job_enqueue(MAIL_TASK, recipient, subject, body))
 
 
 def mail_deliver(*, recipient: str, subject: str, body: str) -> None:

@@ -84,18 +84,20 @@ def ranking_settings_update(
 # --- Asking for a retraining -------------------------------------------------------------------------
 
 
+RETRAIN_TASK = "screening.tasks.ranking_retrain_task"  # the job, by its registered name (screening/tasks.py)
+
+
 def _queued_key(review_id: int, reviewer_id: int) -> str:
     return f"tandem:ranking-queued:{review_id}:{reviewer_id}"
 
 
 def _request(review_id: int, reviewer_id: int) -> None:
     from reviews.jobs import job_enqueue
-    from screening.tasks import ranking_retrain_task
 
     # One retraining waits at a time per reviewer: decisions made meanwhile are in the data it reads when
     # it starts (it clears the key first), so a burst of decisions costs one or two retrainings, not one each.
     if cache.add(_queued_key(review_id, reviewer_id), 1, QUEUED_SECONDS):
-        transaction.on_commit(lambda: job_enqueue(ranking_retrain_task, review_id, reviewer_id))
+        transaction.on_commit(lambda: job_enqueue(RETRAIN_TASK, review_id, reviewer_id))
 
 
 def ranking_request(*, review: Review, reviewer: AbstractBaseUser, is_enabled: bool | None = None) -> None:
