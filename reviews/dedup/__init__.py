@@ -41,13 +41,13 @@ year or start page, and year/volume/page; blocks above 40 records are compared b
 About 2 s for 20,000 records and 12 s for 100,000 on one core. The result never depends on input order.
 """
 
+from .cache import PreparedCache
 from .core import find_duplicates
 from .normalise import author_surnames, normalise_doi, normalise_title, page_start
 from .records import (
     DedupRecord,
     DedupResult,
     PossiblePair,
-    PreparedCache,
     dedup_record_from,
     prepared_from_state,
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from .blocking import candidate_pairs
+from .cache import PreparedCache
 from .compare import AUTO, POSSIBLE, compare, pages_relation, title_similarity
-from .records import DedupRecord, DedupResult, PossiblePair, Prepared, PreparedCache
+from .records import DedupRecord, DedupResult, PossiblePair, Prepared
 
 
 class _Clusters:
