@@ -321,6 +321,28 @@ def excerpt_delete(*, review: Review, excerpt: Excerpt, actor: AbstractBaseUser)
     excerpt.delete()
 
 
+@transaction.atomic
+def coding_settings_update(
+    *, review: Review, actor: AbstractBaseUser, coders_per_study: int
+) -> CodingSettings:
+    coding_settings = CodingSettings.objects.select_for_update().get(pk=coding_setup(review=review).pk)
+    before = coding_settings.coders_per_study
+    if before == coders_per_study:
+        return coding_settings
+    coding_settings.coders_per_study = coders_per_study
+    coding_settings.save(update_fields=["coders_per_study"])
+    final_set_refresh(review=review, is_dual=coding_settings.is_dual)
+    audit_record(
+        actor=actor,
+        review=review,
+        action="coding.settings",
+        target=coding_settings,
+        before={"coders_per_study": before},
+        after={"coders_per_study": coders_per_study},
+    )
+    return coding_settings
+
+
 def final_set_refresh(*, review: Review, is_dual: bool) -> None:
     """After the review changes how many coders a study has: which coders' excerpts the synthesis counts.
 

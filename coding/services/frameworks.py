@@ -97,30 +97,6 @@ def _coding_setup_first(review: Review) -> CodingSettings:
     return coding_settings
 
 
-@transaction.atomic
-def coding_settings_update(
-    *, review: Review, actor: AbstractBaseUser, coders_per_study: int
-) -> CodingSettings:
-    from coding.services.excerpts import final_set_refresh
-
-    coding_settings = CodingSettings.objects.select_for_update().get(pk=coding_setup(review=review).pk)
-    before = coding_settings.coders_per_study
-    if before == coders_per_study:
-        return coding_settings
-    coding_settings.coders_per_study = coders_per_study
-    coding_settings.save(update_fields=["coders_per_study"])
-    final_set_refresh(review=review, is_dual=coding_settings.is_dual)
-    audit_record(
-        actor=actor,
-        review=review,
-        action="coding.settings",
-        target=coding_settings,
-        before={"coders_per_study": before},
-        after={"coders_per_study": coders_per_study},
-    )
-    return coding_settings
-
-
 def _domains_create(framework: Framework, rows: list[tuple[str, str]]) -> list[Domain]:
     seen: dict[str, int] = {}
     errors = []

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coding import selectors
 from coding.forms import CodingSettingsForm, ExcerptImportForm, FrameworkForm, LabelForm
 from coding.models import Framework
+from coding.services import excerpts as excerpt_services
 from coding.services import frameworks as framework_services
 from coding.services.excerpt_import import (
     OPTIONAL_COLUMNS,
@@ -54,7 +55,7 @@ def coding_settings(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRespo
         try:
             if not form.is_valid():
                 raise ReviewRuleError("Choose one or two coders per study.")
-            framework_services.coding_settings_update(
+            excerpt_services.coding_settings_update(
                 review=access.review,
                 actor=request.user,
                 coders_per_study=form.cleaned_data["coders_per_study"],

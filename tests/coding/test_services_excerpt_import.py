@@ -240,7 +240,7 @@ def test_a_coders_rows_are_refused_for_a_study_that_has_the_coders_it_needs(
 def test_in_single_coding_a_second_coders_rows_are_refused_so_nothing_is_counted_twice(
     review, owner, reviewer, studies
 ):
-    from coding.services.frameworks import coding_settings_update
+    from coding.services.excerpts import coding_settings_update
 
     coding_settings_update(review=review, actor=owner, coders_per_study=1)
     excerpts_import(review=review, actor=owner, data=csv_bytes([_row(studies[0], coder="bob")]))

@@ -10,10 +10,10 @@ from coding.services.excerpts import (
     ExcerptInput,
     coding_assign,
     coding_mark_done,
+    coding_settings_update,
     excerpt_delete,
     excerpt_save,
 )
-from coding.services.frameworks import coding_settings_update
 from reviews import services as review_services
 from reviews.errors import ReviewRuleError
 from reviews.models import AuditEvent
