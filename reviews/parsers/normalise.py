@@ -77,6 +77,7 @@ def extract_year(value: str) -> int | None:
 # Every whitespace character but the space (what str.split() splits on), ASCII ones first.
 _ASCII_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 _OTHER_WHITESPACE = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_WHITESPACE = _ASCII_WHITESPACE + _OTHER_WHITESPACE
 
 
 def clean(value: str) -> str:
@@ -91,7 +92,7 @@ def clean(value: str) -> str:
 def _is_clean(value: str) -> bool:
     if value[0] == " " or value[-1] == " " or "  " in value:
         return False
-    for character in _ASCII_WHITESPACE if value.isascii() else _ASCII_WHITESPACE + _OTHER_WHITESPACE:
+    for character in _ASCII_WHITESPACE if value.isascii() else _WHITESPACE:
         if character in value:
             return False
     return True

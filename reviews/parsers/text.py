@@ -184,8 +184,4 @@ def split_lines(text: str, *, block: int = 1 << 20) -> Iterator[str]:
 
 
 def normalise_newlines(text: str) -> str:
-    # Each replace copies the whole export: skip those with nothing to do (most files use one kind of break).
-    if "\r" not in text:
-        return text
-    text = text.replace("\r\n", "\n")
-    return text.replace("\r", "\n") if "\r" in text else text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
