@@ -67,7 +67,7 @@ def _ratio_weights(labels: np.ndarray, ratio: float) -> np.ndarray:
 
 
 def lr(c: float = 1.0, balanced: bool = True) -> Scorer:
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         weight = "balanced" if balanced else None
         model = LogisticRegression(C=c, class_weight=weight, solver="liblinear", random_state=seed)
         return _fit_score(model, features, rows, np.asarray(labels))
@@ -76,7 +76,7 @@ def lr(c: float = 1.0, balanced: bool = True) -> Scorer:
 
 
 def svm(c: float = 1.0, balanced: bool = True, ratio: float | None = None, tol: float = 1e-4) -> Scorer:
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         labels = np.asarray(labels)
         weights = _ratio_weights(labels, ratio) if ratio else None
         model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=seed, tol=tol)
@@ -86,7 +86,7 @@ def svm(c: float = 1.0, balanced: bool = True, ratio: float | None = None, tol: 
 
 
 def nb(kind: str = "complement", alpha: float = 1.0, double: bool = False) -> Scorer:
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         labels = np.asarray(labels)
         model = ComplementNB(alpha=alpha) if kind == "complement" else MultinomialNB(alpha=alpha)
         chosen = np.asarray(rows)
@@ -110,7 +110,7 @@ def _double_balance(rows: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np
 
 
 def sgd_modified_huber() -> Scorer:
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         model = SGDClassifier(loss="modified_huber", class_weight="balanced", random_state=seed)
         return _fit_score(model, features, rows, np.asarray(labels))
 
@@ -120,7 +120,7 @@ def sgd_modified_huber() -> Scorer:
 def rank_mean(*scorers: Scorer) -> Scorer:
     """An ensemble: the mean of each model's rank of every record."""
 
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         ranks = [rankdata(scorer(features, rows, labels, seed=seed)) for scorer in scorers]
         return np.mean(ranks, axis=0)
 
@@ -131,7 +131,7 @@ def random_start(scorer: Scorer, share: float = 0.05, until_relevant: int = 3) -
     """Mixed querying: with probability `share`, a random record instead of the top one, while fewer than
     `until_relevant` relevant records are known."""
 
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         scores = scorer(features, rows, labels, seed=seed)
         generator = np.random.default_rng([seed, len(rows)])
         if sum(labels) < until_relevant and generator.random() < share:
@@ -145,7 +145,7 @@ def presumed_irrelevant(scorer: Scorer, extra: int = 100) -> Scorer:
     """Cormack and Grossman's BMI: train with `extra` random unscreened records labelled irrelevant as well
     (drawn again at each training), since nearly all unscreened records are."""
 
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         generator = np.random.default_rng([seed, len(rows)])
         unscreened = np.setdiff1d(np.arange(features.records), rows)
         drawn = generator.choice(unscreened, size=min(extra, len(unscreened)), replace=False)
@@ -160,7 +160,7 @@ def presumed_irrelevant_fill(scorer: Scorer, irrelevant: int = 100) -> Scorer:
     """BMI that fades: random unscreened records presumed irrelevant only to make up `irrelevant` irrelevant
     records in all, so they give way to real decisions as these come."""
 
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         labels = np.asarray(labels, dtype=bool)
         extra = irrelevant - int((~labels).sum())
         if extra <= 0:
@@ -176,10 +176,37 @@ def presumed_irrelevant_fill(scorer: Scorer, irrelevant: int = 100) -> Scorer:
 
 
 def lr_ratio(c: float = 1.0, ratio: float = 9.8) -> Scorer:
-    def score(features, rows, labels, *, seed=0):
+    def score(features, rows, labels, *, seed=0, **_):
         labels = np.asarray(labels)
         model = LogisticRegression(C=c, solver="liblinear", random_state=seed)
         return _fit_score(model, features, rows, labels, _ratio_weights(labels, ratio))
+
+    return score
+
+
+@dataclass(frozen=True)
+class _View:
+    """Another matrix of the same records, for a scorer that reads `features.matrix`."""
+
+    matrix: sp.csr_matrix
+
+
+def title_view(scorer: Scorer) -> Scorer:
+    """The scorer on lib.ranking's title view (the text's features and the title words at half weight)."""
+
+    def score(features, rows, labels, *, seed=0, **_):
+        return scorer(_View(features.title_view), rows, labels, seed=seed)
+
+    return score
+
+
+def stuck_switch(scorer: Scorer, after: int) -> Scorer:
+    """lib.ranking's switch with another threshold: from `after` irrelevant decisions in a row, every other
+    training reads the title view."""
+
+    def score(features, rows, labels, *, seed=0, streak=0, **_):
+        view = _View(features.title_view) if streak >= after and streak % 2 else features
+        return scorer(view, rows, labels, seed=seed)
 
     return score
 
@@ -252,16 +279,28 @@ CANDIDATES = {
     "elas_u4-tol0.01-bmi-fill-30": Candidate(
         "current", presumed_irrelevant_fill(svm(c=0.11, balanced=False, ratio=9.8, tol=0.01), irrelevant=30)
     ),
+    # The title view throughout, and the switch to it when stuck at other thresholds than lib.ranking's.
+    "elas_u4-title-view": Candidate("current", title_view(svm(c=0.11, balanced=False, ratio=9.8))),
+    "elas_u4-stuck-20": Candidate("current", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8), 20)),
+    "elas_u4-stuck-50": Candidate("current", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8), 50)),
 }
 
 
-def _features(texts: list[str], vectors: str) -> Features:
+def _features(texts: list[str], titles: list[str], vectors: str) -> Features:
     if vectors == "current":
-        return ranking.features_fit(texts)
+        return ranking.features_fit(texts, titles)
     matrix = sp.csr_matrix(TfidfVectorizer(dtype=np.float32, **VECTORS[vectors]).fit_transform(texts))
-    # counts and idf only matter to features_dump, which the candidates do not use.
+    # The counts and idfs only matter to features_dump, and the titles to the title view: neither is used here.
+    empty = np.empty(0)
     return Features(
-        matrix=matrix, vocabulary_size=matrix.shape[1], counts=np.empty(0), idf=np.empty(0), own=np.empty(0)
+        matrix=matrix,
+        vocabulary_size=matrix.shape[1],
+        counts=empty,
+        idf=empty,
+        own=empty,
+        titles=sp.csr_matrix((matrix.shape[0], 1), dtype=np.float32),
+        title_counts=empty,
+        title_idf=empty,
     )
 
 
@@ -274,7 +313,7 @@ def evaluate(name: str, seeds: list[int], set_names: list[str], *, every_decisio
     candidate = CANDIDATES[name]
     results = {}
     for case in cases(set_names):
-        features = _features(case.labelled.texts, candidate.vectors)
+        features = _features(case.labelled.texts, case.labelled.titles, candidate.vectors)
         relevant, records = case.relevant_rows, len(case.labelled.labels)
         runs = []
         for seed in seeds:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.ranking import Features, rank_scores, record_text
+from lib.ranking import Features, irrelevant_streak, rank_scores, record_text
 
 SIMULATION_NEEDS_BOTH = (
     "The labelled set needs {included} relevant and {excluded} irrelevant records for the priors."
@@ -35,10 +35,11 @@ _FALSE_LABELS = {"0", "0.0", "false", "no", "n", "excluded", "exclude"}
 
 @dataclass(frozen=True)
 class LabelledSet:
-    """A labelled screening set: one record id, text and label per row, in file order."""
+    """A labelled screening set: one record id, text, title and label per row, in file order."""
 
     record_ids: list[str]
     texts: list[str]
+    titles: list[str]
     labels: list[bool]
 
 
@@ -72,19 +73,19 @@ def labelled_csv_read(text: str, *, label_column: str) -> LabelledSet:
         raise ValueError(
             LABELLED_CSV_MISSING_COLUMNS.format(columns=", ".join(missing), found=", ".join(columns))
         )
-    record_ids, texts, labels = [], [], []
+    record_ids, texts, titles, labels = [], [], [], []
     for row in reader:
         value = (row.get(columns[label_column.lower()]) or "").strip()
         label = _label(value, line=reader.line_num, column=label_column)
         keywords = (row.get(columns.get("keywords", ""), "") or "").split(";")
         record_ids.append((row.get(columns["record_id"]) or "").strip())
-        texts.append(
-            record_text(row.get(columns["title"]) or "", row.get(columns["abstract"]) or "", keywords)
-        )
+        title = (row.get(columns["title"]) or "").strip()
+        texts.append(record_text(title, row.get(columns["abstract"]) or "", keywords))
+        titles.append(title)
         labels.append(label)
     if not record_ids:
         raise ValueError(LABELLED_CSV_NO_RECORDS)
-    return LabelledSet(record_ids=record_ids, texts=texts, labels=labels)
+    return LabelledSet(record_ids=record_ids, texts=texts, titles=titles, labels=labels)
 
 
 def _label(value: str, *, line: int, column: str) -> bool:
@@ -137,7 +138,10 @@ def simulate(
     scores, trained_at, trainings = None, 0, 0
     while len(order) < len(truth) and not (stop_after_all_relevant and relevant_left == 0):
         if scores is None or retrain_due is None or retrain_due(len(order), trained_at):
-            scores = scorer(features, order, truth[order].tolist(), seed=seed)
+            labels_so_far = truth[order].tolist()
+            scores = scorer(
+                features, order, labels_so_far, seed=seed, streak=irrelevant_streak(labels_so_far)
+            )
             trained_at, trainings = len(order), trainings + 1
         row = _top_unscreened(scores, is_screened)
         order.append(row)

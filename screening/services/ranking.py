@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
@@ -121,13 +122,14 @@ def _active_ids(review: Review) -> list[int]:
 def ranking_features_build(*, review: Review) -> tuple[list[int], ranking.Features]:
     started = time.monotonic()
     ids = _active_ids(review)
-    texts = {
-        pk: ranking.record_text(title, abstract, keywords)
-        for pk, title, abstract, keywords in Record.objects.filter(pk__in=ids)
+    texts, titles = {}, {}
+    for pk, title, abstract, keywords in (
+        Record.objects.filter(pk__in=ids)
         .values_list("pk", "title", "abstract", "keywords")
         .iterator(chunk_size=5000)
-    }
-    features = ranking.features_fit([texts[pk] for pk in ids])
+    ):
+        texts[pk], titles[pk] = ranking.record_text(title, abstract, keywords), (title or "").strip()
+    features = ranking.features_fit([texts[pk] for pk in ids], [titles[pk] for pk in ids])
     buffer = io.BytesIO()
     np.savez(
         buffer,
@@ -162,14 +164,25 @@ def _features(review: Review) -> tuple[list[int], ranking.Features]:
 # --- Retraining ----------------------------------------------------------------------------------------
 
 
-def _labels(review: Review, reviewer_id: int) -> tuple[dict[int, bool], int, int, int]:
+@dataclass(frozen=True)
+class _Labels:
     """What the reviewer's model may learn from: their own decisions, overruled by settled outcomes."""
-    own = dict(
-        Decision.objects.filter(
-            review=review, stage=Stage.TITLE_ABSTRACT, reviewer_id=reviewer_id
-        ).values_list("record_id", "choice")
+
+    by_record: dict[int, bool]
+    own_relevant: int
+    own_irrelevant: int
+    settled: int
+    streak: int  # the reviewer's own irrelevant decisions since their last relevant one
+
+
+def _labels(review: Review, reviewer_id: int) -> _Labels:
+    own = (
+        Decision.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, reviewer_id=reviewer_id)
+        .order_by("created_at", "pk")
+        .values_list("record_id", "choice")
     )
-    labels = {record_id: choice in RELEVANT for record_id, choice in own.items()}
+    labels = {record_id: choice in RELEVANT for record_id, choice in own}
+    streak = ranking.irrelevant_streak(list(labels.values()))
     own_relevant = sum(labels.values())
     own_irrelevant = len(labels) - own_relevant
     settled = RecordStage.objects.filter(
@@ -182,7 +195,7 @@ def _labels(review: Review, reviewer_id: int) -> tuple[dict[int, bool], int, int
     for record_id, status in settled:
         labels[record_id] = status == RecordStage.Status.INCLUDED
         count += 1
-    return labels, own_relevant, own_irrelevant, count
+    return _Labels(labels, own_relevant, own_irrelevant, count, streak)
 
 
 def _candidates(review: Review, reviewer_id: int) -> set[int]:
@@ -206,18 +219,27 @@ def ranking_retrain(*, review_id: int, reviewer_id: int) -> ReviewerRanking | No
     if review is None or not ranking_is_enabled(review):
         return None
     started = time.monotonic()
-    labels, own_relevant, own_irrelevant, settled = _labels(review, reviewer_id)
-    if not own_relevant or not own_irrelevant:
+    labels = _labels(review, reviewer_id)
+    if not labels.own_relevant or not labels.own_irrelevant:
         # Cold start: the random order until this reviewer has decided both ways.
         ReviewerRanking.objects.filter(review=review, reviewer_id=reviewer_id).delete()
         return None
     ids, features = _features(review)
     row_of = {record_id: row for row, record_id in enumerate(ids)}
-    if any(record_id not in row_of for record_id in labels):
+    if any(record_id not in row_of for record_id in labels.by_record):
         ids, features = ranking_features_build(review=review)
         row_of = {record_id: row for row, record_id in enumerate(ids)}
-    known = [(row_of[record_id], relevant) for record_id, relevant in labels.items() if record_id in row_of]
-    scores = ranking.rank_scores(features, [row for row, _ in known], [relevant for _, relevant in known])
+    known = [
+        (row_of[record_id], relevant)
+        for record_id, relevant in labels.by_record.items()
+        if record_id in row_of
+    ]
+    scores = ranking.rank_scores(
+        features,
+        [row for row, _ in known],
+        [relevant for _, relevant in known],
+        streak=labels.streak,
+    )
     candidates = _candidates(review, reviewer_id)
     rows = [row_of[record_id] for record_id in candidates if record_id in row_of]
     best = sorted(rows, key=lambda row: (-scores[row], ids[row]))[:QUEUE_LENGTH]
@@ -226,9 +248,9 @@ def ranking_retrain(*, review_id: int, reviewer_id: int) -> ReviewerRanking | No
         reviewer_id=reviewer_id,
         defaults={
             "record_ids": [ids[row] for row in best],
-            "own_relevant": own_relevant,
-            "own_irrelevant": own_irrelevant,
-            "settled": settled,
+            "own_relevant": labels.own_relevant,
+            "own_irrelevant": labels.own_irrelevant,
+            "settled": labels.settled,
             "trained_at": timezone.now(),
             "seconds": round(time.monotonic() - started, 3),
         },
