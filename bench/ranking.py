@@ -36,7 +36,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from lib.ranking import STUCK_AFTER, features_dump, features_fit, features_load, rank_scores  # noqa: E402
+from lib.ranking import features_dump, features_fit, features_load, rank_scores  # noqa: E402
 from lib.ranking_simulation import (  # noqa: E402
     LabelledSet,
     labelled_csv_decode,
@@ -293,25 +293,21 @@ def retraining(all_cases: list[Case]) -> dict:
     import numpy as np
 
     texts = [text for case in all_cases[::2] for text in case.labelled.texts]
-    titles = [title for case in all_cases[::2] for title in case.labelled.titles]
     labels = [label for case in all_cases[::2] for label in case.labelled.labels]
     texts, labels = (texts * 2)[:RETRAIN_RECORDS], (labels * 2)[:RETRAIN_RECORDS]
-    titles = (titles * 2)[:RETRAIN_RECORDS]
     started = time.perf_counter()
-    features = features_fit(texts, titles)
+    features = features_fit(texts)
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
     blob = features_dump(features)
     features = features_load(blob)
     store_seconds = time.perf_counter() - started
     rows = np.random.default_rng(0).choice(len(texts), size=RETRAIN_DECISIONS, replace=False)
-    timings, title_timings = [], []
+    timings = []
     for _ in range(5):
-        # Both views: the text's, and the title view a long streak of irrelevant decisions switches to.
-        for streak, kept in ((0, timings), (STUCK_AFTER + 1, title_timings)):
-            started = time.perf_counter()
-            rank_scores(features, rows, [labels[row] for row in rows], streak=streak)
-            kept.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        rank_scores(features, rows, [labels[row] for row in rows])
+        timings.append(time.perf_counter() - started)
     return {
         "records": len(texts),
         "relevant": int(sum(labels[row] for row in rows)),
@@ -320,18 +316,14 @@ def retraining(all_cases: list[Case]) -> dict:
         "store": store_seconds,
         "median": statistics.median(timings),
         "slowest": max(timings),
-        "title_median": statistics.median(title_timings),
-        "title_slowest": max(title_timings),
     }
 
 
 def retraining_lines(result: dict) -> list[str]:
-    slowest = max(result["slowest"], result["title_slowest"])
-    verdict = "met" if slowest <= TARGET_RETRAIN_SECONDS else "MISSED"
+    verdict = "met" if result["slowest"] <= TARGET_RETRAIN_SECONDS else "MISSED"
     return [
         f"- Retraining with {result['records']:,} records and {RETRAIN_DECISIONS:,} decisions "
-        f"({result['relevant']} relevant): {result['median']:.2f} s median, {result['slowest']:.2f} s slowest of 5; "
-        f"on the title view {result['title_median']:.2f} s median, {result['title_slowest']:.2f} s slowest of 5 "
+        f"({result['relevant']} relevant): {result['median']:.2f} s median, {result['slowest']:.2f} s slowest of 5 "
         f"(target ≤ {TARGET_RETRAIN_SECONDS:.0f} s: {verdict}). Features once per import: {result['fit']:.1f} s; "
         f"stored in {result['megabytes']:.1f} MB, dumped and loaded again in {result['store']:.2f} s.",
     ]

@@ -184,6 +184,19 @@ def lr_ratio(c: float = 1.0, ratio: float = 9.8) -> Scorer:
     return score
 
 
+@dataclass(frozen=True, eq=False)
+class _WithTitles:
+    """lib.ranking's features with a title view beside them: the same rows with the words of each title (in two
+    or more titles, TF-IDF) added at `title_weight`, each row scaled to unit length again."""
+
+    matrix: sp.csr_matrix
+    title_view: sp.csr_matrix
+
+    @property
+    def records(self) -> int:
+        return self.matrix.shape[0]
+
+
 @dataclass(frozen=True)
 class _View:
     """Another matrix of the same records, for a scorer that reads `features.matrix`."""
@@ -191,8 +204,29 @@ class _View:
     matrix: sp.csr_matrix
 
 
+def _with_titles(texts: list[str], titles: list[str], title_weight: float = 0.5) -> _WithTitles:
+    from sklearn.preprocessing import normalize
+
+    matrix = ranking.features_fit(texts).matrix
+    try:
+        words = TfidfVectorizer(sublinear_tf=True, min_df=2, dtype=np.float32).fit_transform(titles)
+    except ValueError:  # no word in two titles
+        words = sp.csr_matrix((len(titles), 1), dtype=np.float32)
+    view = normalize(sp.hstack([matrix, title_weight * words], format="csr", dtype=np.float32))
+    return _WithTitles(matrix, view)
+
+
+def _irrelevant_streak(labels) -> int:
+    streak = 0
+    for label in reversed(list(labels)):
+        if label:
+            break
+        streak += 1
+    return streak
+
+
 def title_view(scorer: Scorer) -> Scorer:
-    """The scorer on lib.ranking's title view (the text's features and the title words at half weight)."""
+    """The scorer on the title view all the time."""
 
     def score(features, rows, labels, *, seed=0, **_):
         return scorer(_View(features.title_view), rows, labels, seed=seed)
@@ -201,10 +235,11 @@ def title_view(scorer: Scorer) -> Scorer:
 
 
 def stuck_switch(scorer: Scorer, after: int) -> Scorer:
-    """lib.ranking's switch with another threshold: from `after` irrelevant decisions in a row, every other
-    training reads the title view."""
+    """From `after` irrelevant decisions in a row (the simulation's labels come in the order screened), every
+    other training reads the title view."""
 
-    def score(features, rows, labels, *, seed=0, streak=0, **_):
+    def score(features, rows, labels, *, seed=0, **_):
+        streak = _irrelevant_streak(labels)
         view = _View(features.title_view) if streak >= after and streak % 2 else features
         return scorer(view, rows, labels, seed=seed)
 
@@ -279,28 +314,23 @@ CANDIDATES = {
     "elas_u4-tol0.01-bmi-fill-30": Candidate(
         "current", presumed_irrelevant_fill(svm(c=0.11, balanced=False, ratio=9.8, tol=0.01), irrelevant=30)
     ),
-    # The title view throughout, and the switch to it when stuck at other thresholds than lib.ranking's.
-    "elas_u4-title-view": Candidate("current", title_view(svm(c=0.11, balanced=False, ratio=9.8))),
-    "elas_u4-stuck-20": Candidate("current", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8), 20)),
-    "elas_u4-stuck-50": Candidate("current", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8), 50)),
+    # The second round (docs/ranking.md): the title view all the time, and a switch to it every other training
+    # once the reviewer is stuck (this many irrelevant decisions in a row).
+    "elas_u4-title-view": Candidate("titles", title_view(svm(c=0.11, balanced=False, ratio=9.8))),
+    "elas_u4-stuck-50": Candidate("titles", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8), 50)),
+    "elas_u4-stuck-100": Candidate("titles", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8), 100)),
 }
 
 
-def _features(texts: list[str], titles: list[str], vectors: str) -> Features:
+def _features(texts: list[str], titles: list[str], vectors: str) -> Features | _WithTitles:
     if vectors == "current":
-        return ranking.features_fit(texts, titles)
+        return ranking.features_fit(texts)
+    if vectors == "titles":
+        return _with_titles(texts, titles)
     matrix = sp.csr_matrix(TfidfVectorizer(dtype=np.float32, **VECTORS[vectors]).fit_transform(texts))
-    # The counts and idfs only matter to features_dump, and the titles to the title view: neither is used here.
-    empty = np.empty(0)
+    # counts and idf only matter to features_dump, which the candidates do not use.
     return Features(
-        matrix=matrix,
-        vocabulary_size=matrix.shape[1],
-        counts=empty,
-        idf=empty,
-        own=empty,
-        titles=sp.csr_matrix((matrix.shape[0], 1), dtype=np.float32),
-        title_counts=empty,
-        title_idf=empty,
+        matrix=matrix, vocabulary_size=matrix.shape[1], counts=np.empty(0), idf=np.empty(0), own=np.empty(0)
     )
 
 

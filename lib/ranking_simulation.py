@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.ranking import Features, irrelevant_streak, rank_scores, record_text
+from lib.ranking import Features, rank_scores, record_text
 
 SIMULATION_NEEDS_BOTH = (
     "The labelled set needs {included} relevant and {excluded} irrelevant records for the priors."
@@ -138,10 +138,7 @@ def simulate(
     scores, trained_at, trainings = None, 0, 0
     while len(order) < len(truth) and not (stop_after_all_relevant and relevant_left == 0):
         if scores is None or retrain_due is None or retrain_due(len(order), trained_at):
-            labels_so_far = truth[order].tolist()
-            scores = scorer(
-                features, order, labels_so_far, seed=seed, streak=irrelevant_streak(labels_so_far)
-            )
+            scores = scorer(features, order, truth[order].tolist(), seed=seed)
             trained_at, trainings = len(order), trainings + 1
         row = _top_unscreened(scores, is_screened)
         order.append(row)

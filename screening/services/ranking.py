@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
@@ -122,14 +121,13 @@ def _active_ids(review: Review) -> list[int]:
 def ranking_features_build(*, review: Review) -> tuple[list[int], ranking.Features]:
     started = time.monotonic()
     ids = _active_ids(review)
-    texts, titles = {}, {}
-    for pk, title, abstract, keywords in (
-        Record.objects.filter(pk__in=ids)
+    texts = {
+        pk: ranking.record_text(title, abstract, keywords)
+        for pk, title, abstract, keywords in Record.objects.filter(pk__in=ids)
         .values_list("pk", "title", "abstract", "keywords")
         .iterator(chunk_size=5000)
-    ):
-        texts[pk], titles[pk] = ranking.record_text(title, abstract, keywords), (title or "").strip()
-    features = ranking.features_fit([texts[pk] for pk in ids], [titles[pk] for pk in ids])
+    }
+    features = ranking.features_fit([texts[pk] for pk in ids])
     buffer = io.BytesIO()
     np.savez(
         buffer,
@@ -164,25 +162,14 @@ def _features(review: Review) -> tuple[list[int], ranking.Features]:
 # --- Retraining ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Labels:
+def _labels(review: Review, reviewer_id: int) -> tuple[dict[int, bool], int, int, int]:
     """What the reviewer's model may learn from: their own decisions, overruled by settled outcomes."""
-
-    by_record: dict[int, bool]
-    own_relevant: int
-    own_irrelevant: int
-    settled: int
-    streak: int  # the reviewer's own irrelevant decisions since their last relevant one
-
-
-def _labels(review: Review, reviewer_id: int) -> _Labels:
-    own = (
-        Decision.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, reviewer_id=reviewer_id)
-        .order_by("created_at", "pk")
-        .values_list("record_id", "choice")
+    own = dict(
+        Decision.objects.filter(
+            review=review, stage=Stage.TITLE_ABSTRACT, reviewer_id=reviewer_id
+        ).values_list("record_id", "choice")
     )
-    labels = {record_id: choice in RELEVANT for record_id, choice in own}
-    streak = ranking.irrelevant_streak(list(labels.values()))
+    labels = {record_id: choice in RELEVANT for record_id, choice in own.items()}
     own_relevant = sum(labels.values())
     own_irrelevant = len(labels) - own_relevant
     settled = RecordStage.objects.filter(
@@ -195,7 +182,7 @@ def _labels(review: Review, reviewer_id: int) -> _Labels:
     for record_id, status in settled:
         labels[record_id] = status == RecordStage.Status.INCLUDED
         count += 1
-    return _Labels(labels, own_relevant, own_irrelevant, count, streak)
+    return labels, own_relevant, own_irrelevant, count
 
 
 def _candidates(review: Review, reviewer_id: int) -> set[int]:
@@ -219,27 +206,18 @@ def ranking_retrain(*, review_id: int, reviewer_id: int) -> ReviewerRanking | No
     if review is None or not ranking_is_enabled(review):
         return None
     started = time.monotonic()
-    labels = _labels(review, reviewer_id)
-    if not labels.own_relevant or not labels.own_irrelevant:
+    labels, own_relevant, own_irrelevant, settled = _labels(review, reviewer_id)
+    if not own_relevant or not own_irrelevant:
         # Cold start: the random order until this reviewer has decided both ways.
         ReviewerRanking.objects.filter(review=review, reviewer_id=reviewer_id).delete()
         return None
     ids, features = _features(review)
     row_of = {record_id: row for row, record_id in enumerate(ids)}
-    if any(record_id not in row_of for record_id in labels.by_record):
+    if any(record_id not in row_of for record_id in labels):
         ids, features = ranking_features_build(review=review)
         row_of = {record_id: row for row, record_id in enumerate(ids)}
-    known = [
-        (row_of[record_id], relevant)
-        for record_id, relevant in labels.by_record.items()
-        if record_id in row_of
-    ]
-    scores = ranking.rank_scores(
-        features,
-        [row for row, _ in known],
-        [relevant for _, relevant in known],
-        streak=labels.streak,
-    )
+    known = [(row_of[record_id], relevant) for record_id, relevant in labels.items() if record_id in row_of]
+    scores = ranking.rank_scores(features, [row for row, _ in known], [relevant for _, relevant in known])
     candidates = _candidates(review, reviewer_id)
     rows = [row_of[record_id] for record_id in candidates if record_id in row_of]
     best = sorted(rows, key=lambda row: (-scores[row], ids[row]))[:QUEUE_LENGTH]
@@ -248,9 +226,9 @@ def ranking_retrain(*, review_id: int, reviewer_id: int) -> ReviewerRanking | No
         reviewer_id=reviewer_id,
         defaults={
             "record_ids": [ids[row] for row in best],
-            "own_relevant": labels.own_relevant,
-            "own_irrelevant": labels.own_irrelevant,
-            "settled": labels.settled,
+            "own_relevant": own_relevant,
+            "own_irrelevant": own_irrelevant,
+            "settled": settled,
             "trained_at": timezone.now(),
             "seconds": round(time.monotonic() - started, 3),
         },

@@ -7,11 +7,9 @@ import pytest
 from lib.ranking import (
     FEATURES_OTHER_VERSION,
     RANK_SCORES_NEEDS_BOTH,
-    STUCK_AFTER,
     features_dump,
     features_fit,
     features_load,
-    irrelevant_streak,
     rank_scores,
     record_text,
 )
@@ -27,7 +25,6 @@ TOY_CORPUS = [
     "Crop yields under drought in sub-Saharan Africa",
 ]
 TOY_RELEVANT = {0, 1, 3, 6}
-TOY_TITLES = [text.split(":")[0] for text in TOY_CORPUS]
 
 
 def test_record_text_joins_title_abstract_and_keywords():
@@ -99,63 +96,20 @@ def test_features_of_another_version_are_refused():
         features_load(buffer.getvalue())
 
 
-def test_irrelevant_streak_counts_back_to_the_last_relevant_label():
-    assert irrelevant_streak([]) == 0
-    assert irrelevant_streak([False, False]) == 2
-    assert irrelevant_streak([True, False, True, False, False, False]) == 3
-    assert irrelevant_streak([False, True]) == 0
-
-
-def test_the_title_view_adds_title_words_at_half_weight_in_rows_of_unit_length():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
-
-    titles = ["Back pain exercise", "Back pain walking", "Housing prices", "", "Galaxy images", "Housing"] + [
-        "Yoga",
-        "Crops",
-    ]
-    features = features_fit(TOY_CORPUS, titles)
-    # Words in two or more titles, as TfidfVectorizer weighs them; a title with none adds nothing to its row.
-    expected = TfidfVectorizer(sublinear_tf=True, min_df=2).fit_transform(titles)
-    np.testing.assert_allclose(features.titles.toarray(), expected.toarray(), rtol=1e-6)
-    view = features.title_view.toarray()
-    np.testing.assert_allclose(np.linalg.norm(view, axis=1), 1.0, rtol=1e-6)
-    both = normalize(np.hstack([features.matrix.toarray(), 0.5 * expected.toarray()]))
-    np.testing.assert_allclose(view, both, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(view[3, : features.matrix.shape[1]], features.matrix.toarray()[3], rtol=1e-6)
-
-
-def test_without_titles_the_title_view_is_the_text_alone():
-    features = features_fit(TOY_CORPUS)
-    assert features.titles.nnz == 0
-    np.testing.assert_allclose(
-        features.title_view.toarray()[:, : features.matrix.shape[1]], features.matrix.toarray()
-    )
-
-
-def test_a_long_streak_of_irrelevant_decisions_reads_the_title_view_every_other_training():
+@pytest.mark.parametrize("columns", [None, 3])  # wide (the dual problem, as usual) and tall (the primal)
+def test_the_model_is_linear_svc_fitted_to_the_same_rows(columns):
     from sklearn.svm import LinearSVC
 
-    features = features_fit(TOY_CORPUS, TOY_TITLES)
-    rows, labels = [0, 2, 4, 5], [True, False, False, False]
-    text_only = rank_scores(features, rows, labels, seed=1)
-    for streak in (0, 1, STUCK_AFTER - 1, STUCK_AFTER, STUCK_AFTER + 2):
-        np.testing.assert_array_equal(rank_scores(features, rows, labels, seed=1, streak=streak), text_only)
-    stuck = rank_scores(features, rows, labels, seed=1, streak=STUCK_AFTER + 1)
-    assert not np.allclose(stuck, text_only)
-    # The same model, trained on the title view to a tight tolerance: relevant records weigh 9.8 times the
-    # irrelevant ones.
-    weights = np.array([1.0] + [1 / (9.8 * 3)] * 3)
-    weights *= len(weights) / weights.sum()
-    model = LinearSVC(C=0.11, tol=1e-8, max_iter=100_000).fit(
-        features.title_view[rows], labels, sample_weight=weights
-    )
-    expected = model.decision_function(features.title_view)
-    np.testing.assert_allclose(stuck, expected, atol=1e-3)
-    unlabelled = [row for row in range(len(TOY_CORPUS)) if row not in rows]
-    assert np.argsort(-stuck[unlabelled]).tolist() == np.argsort(-expected[unlabelled]).tolist()
+    from lib.ranking import _TOLERANCE, _ratio_weights, _svm_fit
 
-
-def test_titles_must_match_the_texts():
-    with pytest.raises(ValueError, match="differ in length"):
-        features_fit(TOY_CORPUS, TOY_TITLES[:3])
+    matrix = features_fit(TOY_CORPUS).matrix[:, :columns]
+    rows = np.array([0, 2, 4, 5, 1, 7])
+    targets = np.isin(rows, list(TOY_RELEVANT))
+    weights = _ratio_weights(targets)
+    for seed in (0, 3):
+        coefficients, intercept = _svm_fit(matrix[rows], targets, weights, seed=seed)
+        model = LinearSVC(C=0.11, tol=_TOLERANCE, random_state=seed).fit(
+            matrix[rows], targets, sample_weight=weights
+        )
+        np.testing.assert_array_equal(coefficients, model.coef_[0])
+        assert intercept == model.intercept_[0]

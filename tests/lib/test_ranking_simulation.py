@@ -90,6 +90,7 @@ def test_labelled_csv_is_read_with_odd_encodings_quotes_and_bytes():
     assert labelled.labels == [True, False, False]
     assert labelled.texts[0] == 'A "quoted" title\nCafé au lait\ndiet coffee'
     assert labelled.texts[1] == "Plain\ntwo\nlines"
+    assert labelled.titles == ['A "quoted" title', "Plain", "No abstract"]
     bom = labelled_csv_decode("\ufeff".encode() + text.encode())
     assert labelled_csv_read(bom, label_column="label_included").record_ids == ["1", "2", "3"]
 

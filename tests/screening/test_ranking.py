@@ -185,22 +185,3 @@ def test_a_real_worker_retrains_after_a_decision(review, mixed, owner, reviewer,
     while time.monotonic() < deadline and not ReviewerRanking.objects.filter(reviewer=reviewer).exists():
         time.sleep(0.2)
     assert ReviewerRanking.objects.get(reviewer=reviewer).record_ids[0] in {r.pk for r in mixed["diabetes"]}
-
-
-def test_the_streak_counts_my_own_irrelevant_decisions_since_my_last_relevant_one(
-    review, mixed, ranking_on, reviewer, second_reviewer
-):
-    from screening.services.ranking import _labels
-
-    decide(review, mixed["astronomy"][0], reviewer, "exclude")
-    decide(review, mixed["diabetes"][0], reviewer, "include")
-    for record in mixed["astronomy"][1:4]:
-        decide(review, record, reviewer, "exclude")
-    assert _labels(review, reviewer.pk).streak == 3
-    # A colleague's votes, pending or not, are not part of my streak.
-    for record in mixed["astronomy"][4:8]:
-        decide(review, record, second_reviewer, "exclude")
-    decide(review, mixed["diabetes"][5], second_reviewer, "include")
-    assert _labels(review, reviewer.pk).streak == 3
-    decide(review, mixed["diabetes"][1], reviewer, "maybe")
-    assert _labels(review, reviewer.pk).streak == 0

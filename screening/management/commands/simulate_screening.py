@@ -40,7 +40,7 @@ class Command(BaseCommand):
         try:
             labelled = labelled_csv_read(labelled_csv_decode(file.read_bytes()), label_column=label_column)
             simulation = simulate(
-                features_fit(labelled.texts, labelled.titles),
+                features_fit(labelled.texts),
                 labelled.labels,
                 seed=options["seed"],
                 prior_included=options["prior_included"],
