@@ -37,6 +37,7 @@ from bench.ranking import SEEDS, WORK_DIR, cases  # noqa: E402
 from lib import ranking  # noqa: E402
 from lib.ranking import Features  # noqa: E402
 from lib.ranking_simulation import rrf, simulate, wss  # noqa: E402
+from lib.stopping import since_last_relevant  # noqa: E402
 
 Scorer = Callable[..., np.ndarray]
 
@@ -67,7 +68,7 @@ def _ratio_weights(labels: np.ndarray, ratio: float) -> np.ndarray:
 
 
 def lr(c: float = 1.0, balanced: bool = True) -> Scorer:
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         weight = "balanced" if balanced else None
         model = LogisticRegression(C=c, class_weight=weight, solver="liblinear", random_state=seed)
         return _fit_score(model, features, rows, np.asarray(labels))
@@ -76,7 +77,7 @@ def lr(c: float = 1.0, balanced: bool = True) -> Scorer:
 
 
 def svm(c: float = 1.0, balanced: bool = True, ratio: float | None = None, tol: float = 1e-4) -> Scorer:
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         labels = np.asarray(labels)
         weights = _ratio_weights(labels, ratio) if ratio else None
         model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=seed, tol=tol)
@@ -86,7 +87,7 @@ def svm(c: float = 1.0, balanced: bool = True, ratio: float | None = None, tol: 
 
 
 def nb(kind: str = "complement", alpha: float = 1.0, double: bool = False) -> Scorer:
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         labels = np.asarray(labels)
         model = ComplementNB(alpha=alpha) if kind == "complement" else MultinomialNB(alpha=alpha)
         chosen = np.asarray(rows)
@@ -110,7 +111,7 @@ def _double_balance(rows: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np
 
 
 def sgd_modified_huber() -> Scorer:
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         model = SGDClassifier(loss="modified_huber", class_weight="balanced", random_state=seed)
         return _fit_score(model, features, rows, np.asarray(labels))
 
@@ -120,7 +121,7 @@ def sgd_modified_huber() -> Scorer:
 def rank_mean(*scorers: Scorer) -> Scorer:
     """An ensemble: the mean of each model's rank of every record."""
 
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         ranks = [rankdata(scorer(features, rows, labels, seed=seed)) for scorer in scorers]
         return np.mean(ranks, axis=0)
 
@@ -131,7 +132,7 @@ def random_start(scorer: Scorer, share: float = 0.05, until_relevant: int = 3) -
     """Mixed querying: with probability `share`, a random record instead of the top one, while fewer than
     `until_relevant` relevant records are known."""
 
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         scores = scorer(features, rows, labels, seed=seed)
         generator = np.random.default_rng([seed, len(rows)])
         if sum(labels) < until_relevant and generator.random() < share:
@@ -145,7 +146,7 @@ def presumed_irrelevant(scorer: Scorer, extra: int = 100) -> Scorer:
     """Cormack and Grossman's BMI: train with `extra` random unscreened records labelled irrelevant as well
     (drawn again at each training), since nearly all unscreened records are."""
 
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         generator = np.random.default_rng([seed, len(rows)])
         unscreened = np.setdiff1d(np.arange(features.records), rows)
         drawn = generator.choice(unscreened, size=min(extra, len(unscreened)), replace=False)
@@ -160,7 +161,7 @@ def presumed_irrelevant_fill(scorer: Scorer, irrelevant: int = 100) -> Scorer:
     """BMI that fades: random unscreened records presumed irrelevant only to make up `irrelevant` irrelevant
     records in all, so they give way to real decisions as these come."""
 
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         labels = np.asarray(labels, dtype=bool)
         extra = irrelevant - int((~labels).sum())
         if extra <= 0:
@@ -176,7 +177,7 @@ def presumed_irrelevant_fill(scorer: Scorer, irrelevant: int = 100) -> Scorer:
 
 
 def lr_ratio(c: float = 1.0, ratio: float = 9.8) -> Scorer:
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         labels = np.asarray(labels)
         model = LogisticRegression(C=c, solver="liblinear", random_state=seed)
         return _fit_score(model, features, rows, labels, _ratio_weights(labels, ratio))
@@ -216,19 +217,10 @@ def _with_titles(texts: list[str], titles: list[str], title_weight: float = 0.5)
     return _WithTitles(matrix, view)
 
 
-def _irrelevant_streak(labels) -> int:
-    streak = 0
-    for label in reversed(list(labels)):
-        if label:
-            break
-        streak += 1
-    return streak
-
-
 def title_view(scorer: Scorer) -> Scorer:
     """The scorer on the title view all the time."""
 
-    def score(features, rows, labels, *, seed=0, **_):
+    def score(features, rows, labels, *, seed=0):
         return scorer(_View(features.title_view), rows, labels, seed=seed)
 
     return score
@@ -238,8 +230,8 @@ def stuck_switch(scorer: Scorer, after: int) -> Scorer:
     """From `after` irrelevant decisions in a row (the simulation's labels come in the order screened), every
     other training reads the title view."""
 
-    def score(features, rows, labels, *, seed=0, **_):
-        streak = _irrelevant_streak(labels)
+    def score(features, rows, labels, *, seed=0):
+        streak = since_last_relevant(labels)
         view = _View(features.title_view) if streak >= after and streak % 2 else features
         return scorer(view, rows, labels, seed=seed)
 

@@ -37,8 +37,9 @@ _MAX_COUNT = np.iinfo(np.uint8).max
 # together weighing 9.8 times the irrelevant ones (docs/ranking.md).
 _SVM_C = 0.11
 _RELEVANT_RATIO = 9.8
-# Solver tolerance 1e-3 rather than scikit-learn's 1e-4: the same WSS@95 on every labelled set measured, in
-# three quarters of the time on the larger ones (docs/ranking.md). At 1e-2 the order drifted a record or two.
+# Solver tolerance 1e-3 rather than scikit-learn's 1e-4, in three quarters of the time on the larger sets: the
+# same WSS@95 on the small Cohen sets, and now and then a run a record away on the larger ones, either way. At
+# 1e-2 the order drifted more (docs/ranking.md).
 _TOLERANCE = 1e-3
 # Raised when stored features were made by another version of this module: the caller builds them again.
 FEATURES_VERSION = 4

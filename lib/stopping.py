@@ -76,6 +76,12 @@ def _sample_sizes(screened: int) -> list[int]:
     return sizes
 
 
+def since_last_relevant(screened: Sequence[bool]) -> int:
+    """How many records were screened after the last relevant one (all of them if none was relevant)."""
+    last_relevant = max((index for index, relevant in enumerate(screened) if relevant), default=-1)
+    return len(screened) - 1 - last_relevant
+
+
 def stopping_test(
     screened: Sequence[bool], total: int, *, target: float = 0.95, alpha: float = 0.05
 ) -> StoppingTest:
@@ -83,8 +89,7 @@ def stopping_test(
     every record at the stage, screened or not."""
     n = len(screened)
     found = sum(screened)
-    last_relevant = max((index for index, relevant in enumerate(screened) if relevant), default=-1)
-    since = n - 1 - last_relevant
+    since = since_last_relevant(screened)
     if n == 0 or found == 0 or n >= total:
         return StoppingTest(
             total, n, found, target, None if n < total else 0.0, 0, None if n < total else 0, since, alpha
