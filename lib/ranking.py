@@ -176,6 +176,9 @@ def _svm_fit(
     from sklearn.svm import _liblinear
 
     solver = _DUAL if rows.shape[0] < rows.shape[1] else _PRIMAL  # LinearSVC's dual="auto"
+    # liblinear prints a line per training to the process's stdout unless told not to, as LinearSVC tells it:
+    # a worker's log would fill with them.
+    _liblinear.set_verbosity_wrap(0)
     raw, _ = _liblinear.train_wrap(
         rows.astype(np.float64),
         targets.astype(np.float64),

@@ -54,6 +54,14 @@ def test_rank_scores_is_deterministic_for_a_seed():
     np.testing.assert_array_equal(first, again)
 
 
+def test_training_prints_nothing(capfd):
+    from sklearn.svm import _liblinear
+
+    _liblinear.set_verbosity_wrap(1)  # as a process that has not trained a LinearSVC yet leaves liblinear
+    rank_scores(features_fit(TOY_CORPUS), [0, 2, 5], [True, False, False])
+    assert capfd.readouterr() == ("", "")
+
+
 def test_features_survive_dump_and_load_and_pickle():
     features = features_fit(TOY_CORPUS)
     for loaded in (features_load(features_dump(features)), pickle.loads(pickle.dumps(features))):
