@@ -1,7 +1,8 @@
 """The demo review ``make run`` sets up, carried through every stage so each page has something to show:
 the imports (``reviews.demo``), both screening stages with a conflict for the lead, full texts, the
-participant groups extraction adds up (HCPs and patients), and the coding of a few studies by bob and
-carol, two of them reconciled by alice. Idempotent: each stage is set up once, the first time."""
+participant groups extraction adds up (HCPs and patients), relevance ranking with its stopping aid, and the
+coding of a few studies by bob and carol, two of them reconciled by alice. Idempotent: each stage is set up
+once, the first time."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from extraction.services import participant_group_create
 from lib.simple_pdf import text_pdf
 from reviews import demo as core_demo
 from reviews.models import Record, Review
-from screening.models import Decision, Stage
+from screening.models import Decision, RankingSettings, Stage
 from screening.services import full_text_upload, screening_decision_record
+from screening.services.ranking import ranking_settings_update
 
 DEMO_PASSWORD = core_demo.DEMO_PASSWORD
 INCLUDED = 5  # studies included at full text
@@ -208,6 +210,10 @@ def demo_setup() -> Review:
     if not ParticipantGroup.objects.filter(review=review).exists():
         for name in PARTICIPANT_GROUPS:
             participant_group_create(review=review, actor=people["alice"], name=name)
+    if not RankingSettings.objects.filter(review=review).exists():
+        # bob's and carol's queues ordered by relevance, and the stopping aid on the overview: their models
+        # are trained by a job, as after any decision.
+        ranking_settings_update(review=review, actor=people["alice"], is_enabled=True, recall_target=0.95)
     return review
 
 

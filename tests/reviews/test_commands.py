@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 
 from reviews.demo import DEMO_PASSWORD
 from reviews.models import AuditEvent, Membership, Review, Role
+from screening.models import RankingSettings, ReviewerRanking
 
 
 def test_createreview_makes_the_owner_without_a_password(db):
@@ -46,3 +47,14 @@ def test_demo_is_idempotent_and_its_people_can_log_in(db, capsys):
     assert get_user_model().objects.get(username="bob").check_password(DEMO_PASSWORD)
     assert DEMO_PASSWORD in capsys.readouterr().out
     assert AuditEvent.objects.filter(review=review, action="review.create").count() == 1
+    assert RankingSettings.objects.get(review=review).is_enabled
+    assert AuditEvent.objects.filter(review=review, action="screening.ranking").count() == 1
+
+
+def test_demo_orders_the_reviewers_queues_by_relevance(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo")
+    rankings = ReviewerRanking.objects.filter(review__slug="demo").select_related("reviewer")
+    trained = {ranking.reviewer.username: ranking for ranking in rankings}
+    assert set(trained) == {"bob", "carol"}
+    assert all(ranking.record_ids and ranking.trained_at for ranking in trained.values())
