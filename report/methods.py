@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from coding.models import CodingSettings, Excerpt, Framework
 from coding.selectors import coding_agreement
 from extraction.models import Extraction, FormField
@@ -12,7 +14,11 @@ from lib.agreement import Agreement
 from report.prisma import PrismaFlow
 from reviews.models import ImportBatch, Review
 from screening.models import RecordStage, Stage
-from screening.selectors import screening_agreement_combined
+from screening.selectors import (
+    screening_agreement_combined,
+    screening_decision_span,
+    screening_ranking_periods,
+)
 
 
 @dataclass
@@ -59,6 +65,44 @@ def _people(count: int) -> str:
     return {1: "One reviewer", 2: "Two reviewers"}.get(count, f"{count} reviewers")
 
 
+EVERY_RECORD = "every record was screened by the number of reviewers set for the review."
+RANDOM_ORDER = (
+    "Records were presented to each reviewer in a random order, the same for every reviewer, with no ranking by "
+    f"relevance; {EVERY_RECORD}"
+)
+RANKING_MODEL = (
+    "ordered by relevance by active learning (a linear support vector machine on TF-IDF features of the words "
+    "and word pairs of titles, abstracts and keywords, retrained as the reviewer screened on their own decisions "
+    "and settled records only, never on another reviewer's pending decisions), in a random order until the "
+    "reviewer had included and excluded at least one record"
+)
+
+
+def _date(moment) -> str:
+    moment = timezone.localtime(moment)
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def _order(review: Review) -> str:
+    """How records were ordered for title/abstract screening, as the ranking setting's history says: a
+    methods section must not say "random" of a review that ranked, nor "ranked" of one that did not."""
+    first, last = screening_decision_span(review=review, stage=Stage.TITLE_ABSTRACT)
+    periods = [
+        (on, off)
+        for on, off in screening_ranking_periods(review=review)
+        if first is not None and on <= last and (off is None or off >= first)
+    ]
+    if not periods:
+        return RANDOM_ORDER
+    if len(periods) == 1 and periods[0][0] <= first and (periods[0][1] is None or periods[0][1] >= last):
+        return f"Each reviewer's records were {RANKING_MODEL}; {EVERY_RECORD}"
+    spans = ", ".join(f"from {_date(on)}" + (f" to {_date(off)}" if off else "") for on, off in periods)
+    return (
+        f"For part of the screening ({spans}) each reviewer's records were {RANKING_MODEL}; otherwise records "
+        f"were presented in a random order, the same for every reviewer; {EVERY_RECORD}"
+    )
+
+
 def _selection(review: Review, flow: PrismaFlow) -> list[str]:
     people = _people(review.reviewers_per_record)
     how = "independently and blind to each other's decisions" if review.reviewers_per_record > 1 else ""
@@ -70,8 +114,7 @@ def _selection(review: Review, flow: PrismaFlow) -> list[str]:
         )
         + (f" and {_number(flow.assessed)} full texts{_agreement(full)}" if flow.assessed else "")
         + ".",
-        "Records were presented to each reviewer in a random order, the same for every reviewer, with no "
-        "ranking by relevance; every record was screened by the number of reviewers set for the review.",
+        _order(review),
     ]
     conflicts = RecordStage.objects.filter(review=review, resolved_by__isnull=False).count()
     if review.reviewers_per_record > 1:

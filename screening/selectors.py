@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lib.agreement import Agreement, JudgementTable, table_agreement
-from reviews.models import Membership, Record, Review, SourceRecord
+from reviews.models import AuditEvent, Membership, Record, Review, SourceRecord
 from screening.models import (
     STAGE_SLUGS,
     ConflictVote,
@@ -538,3 +539,36 @@ def decisions_without_full_text(*, review: Review) -> QuerySet[Decision]:
         .select_related("record", "reviewer")
         .order_by("record_id", "reviewer__username")
     )
+
+
+# --- Relevance ranking, as it was used ---------------------------------------------------------------------
+
+
+def screening_ranking_periods(*, review: Review) -> list[tuple[datetime, datetime | None]]:
+    """When relevance ranking was on, from the history of its setting: (turned on, turned off or None while
+    it is on), earliest first. The history, not today's setting, is what a methods section must report."""
+    events = (
+        AuditEvent.objects.filter(review=review, action="screening.ranking")
+        .order_by("created_at", "pk")
+        .values_list("created_at", "before", "after")
+    )
+    periods: list[tuple[datetime, datetime | None]] = []
+    started: datetime | None = None
+    for at, before, after in events:
+        was_on, is_on = bool((before or {}).get("is_enabled")), bool((after or {}).get("is_enabled"))
+        if is_on and not was_on:
+            started = at
+        elif was_on and not is_on and started is not None:
+            periods.append((started, at))
+            started = None
+    if started is not None:
+        periods.append((started, None))
+    return periods
+
+
+def screening_decision_span(*, review: Review, stage: str) -> tuple[datetime | None, datetime | None]:
+    """The first and the last decision at a stage (None, None before any)."""
+    span = Decision.objects.filter(review=review, stage=stage).aggregate(
+        first=Min("created_at"), last=Max("created_at")
+    )
+    return span["first"], span["last"]
