@@ -17,6 +17,7 @@ from screening.models import RecordStage, Stage
 from screening.selectors import (
     screening_agreement_combined,
     screening_decision_span,
+    screening_last_stop,
     screening_ranking_periods,
 )
 
@@ -103,6 +104,24 @@ def _order(review: Review) -> str:
     )
 
 
+def _stop(review: Review, flow: PrismaFlow) -> str:
+    """When the team stopped title/abstract screening, and what the stopping test said then."""
+    stop = screening_last_stop(review=review)
+    if not flow.not_screened or stop is None:
+        return ""
+    figures = stop.after or {}
+    sentence = f"Title and abstract screening was stopped on {_date(stop.created_at)}"
+    if figures.get("screened") is not None:
+        sentence += f", after {_number(figures['screened'])} records had been screened"
+    p_value, target = figures.get("p_value"), round(100 * figures.get("recall_target", 0.95))
+    test = "the hypergeometric stopping test (Callaghan and Müller-Hansen, 2020)"
+    if p_value is not None and p_value < 0.05:
+        sentence += f", when {test} rejected a recall below {target}% (p = {p_value})"
+    elif p_value is not None:
+        sentence += f"; {test} did not then reject a recall below {target}% (p = {p_value})"
+    return sentence + f"; the remaining {_number(flow.not_screened)} records were not screened."
+
+
 def _selection(review: Review, flow: PrismaFlow) -> list[str]:
     people = _people(review.reviewers_per_record)
     how = "independently and blind to each other's decisions" if review.reviewers_per_record > 1 else ""
@@ -116,6 +135,8 @@ def _selection(review: Review, flow: PrismaFlow) -> list[str]:
         + ".",
         _order(review),
     ]
+    if stop := _stop(review, flow):
+        sentences.append(stop)
     conflicts = RecordStage.objects.filter(review=review, resolved_by__isnull=False).count()
     if review.reviewers_per_record > 1:
         sentences.append(

@@ -38,6 +38,7 @@ class PrismaFlow:
     identified_total: int
     duplicates_removed: int
     removed_other: int
+    not_screened: int  # set aside unscreened when the team stopped screening (a stopping rule met)
     screened: int
     excluded_screening: int
     awaiting_screening: int
@@ -123,7 +124,8 @@ def prisma_flow(*, review: Review, other_methods: dict[str, int] | None = None) 
         identified_total=identified_total,
         duplicates_removed=identified_total - kept["total"],
         removed_other=kept["removed"],
-        screened=kept["total"] - kept["removed"],
+        not_screened=title[Status.SET_ASIDE],
+        screened=kept["total"] - kept["removed"] - title[Status.SET_ASIDE],
         excluded_screening=title[Status.EXCLUDED],
         awaiting_screening=title[Status.OPEN] + title[Status.CONFLICT],
         sought=title[Status.INCLUDED],
@@ -142,7 +144,7 @@ def prisma_flow(*, review: Review, other_methods: dict[str, int] | None = None) 
 
 def _check(review: Review, flow: PrismaFlow, title: Counter, full: Counter) -> list[FlowError]:
     errors = []
-    screened_rows = sum(title.values())
+    screened_rows = sum(title.values()) - flow.not_screened
     if screened_rows != flow.screened:
         errors.append(
             FlowError(

@@ -142,7 +142,12 @@ def _database_column(flow: PrismaFlow, x: float, y: float) -> tuple[list[Box], l
                 "Records removed before screening:",
                 f"  Duplicate records removed {_n(flow.duplicates_removed)}",
                 f"  Records removed for other reasons {_n(flow.removed_other)}",
-            ],
+            ]
+            + (
+                [f"  Records not screened, screening stopped {_n(flow.not_screened)}"]
+                if flow.not_screened
+                else []
+            ),
         ),
         (
             [f"Records screened {_n(flow.screened)}"]

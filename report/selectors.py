@@ -104,6 +104,7 @@ def _flow_table(flow: PrismaFlow) -> Table:
         ["Records identified", "Total", flow.identified_total],
         ["Records removed before screening", "Duplicates", flow.duplicates_removed],
         ["Records removed before screening", "Other reasons", flow.removed_other],
+        ["Records removed before screening", "Not screened, screening stopped", flow.not_screened],
         ["Records screened", "", flow.screened],
         ["Records excluded", "", flow.excluded_screening],
         ["Records still being screened", "", flow.awaiting_screening],

@@ -11,6 +11,8 @@ HISTORY_LABELS = {
     "screening.conflict": "the reviewers disagreed on a record",
     "screening.resolve": "resolved a conflict",
     "screening.ranking": "changed relevance ranking",
+    "screening.stop": "stopped title/abstract screening",
+    "screening.resume": "resumed title/abstract screening",
     "fulltext.upload": "uploaded a full text",
     "fulltext.not_retrievable": "marked a full text not retrievable",
     "fulltext.not_retrievable_confirm": "confirmed a full text is not retrievable",

@@ -31,6 +31,9 @@ class RecordStage(models.Model):
         INCLUDED = "included", "Included"
         EXCLUDED = "excluded", "Excluded"
         NOT_RETRIEVABLE = "not_retrievable", "Not retrievable"
+        # Title/abstract only: nobody had screened the record when the team stopped screening (a stopping
+        # rule met); not a decision, so not settled, and screening may be resumed.
+        SET_ASIDE = "set_aside", "Not screened (screening stopped)"
 
     SETTLED = (Status.INCLUDED, Status.EXCLUDED, Status.NOT_RETRIEVABLE)
 

@@ -20,6 +20,7 @@ SEGMENTS = (
     ("included", "included", "seg-included"),
     ("excluded", "excluded", "seg-excluded"),
     ("not_retrievable", "not retrievable", "seg-missing"),
+    ("set_aside", "set aside, not screened", "seg-aside"),
 )
 
 
@@ -75,11 +76,11 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
     for stage in (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT):
         counts = selectors.screening_stage_counts(review=review, stage=stage)
         if not full:
-            counts = {key: counts[key] for key in ("records", "included", "excluded", "not_retrievable")}
-            # One figure for everything not settled, so conflicts cannot be worked out by subtraction.
-            counts["unsettled"] = (
-                counts["records"] - counts["included"] - counts["excluded"] - counts["not_retrievable"]
-            )
+            shown = ("records", "included", "excluded", "not_retrievable", "set_aside")
+            counts = {key: counts[key] for key in shown}
+            # One figure for everything not settled, so conflicts cannot be worked out by subtraction. (Records
+            # set aside when screening stopped had no decision from anyone: they tell no one's vote.)
+            counts["unsettled"] = counts["records"] - sum(counts[key] for key in shown[1:])
         stage_view = {
             "stage": stage,
             "label": Stage(stage).label,
@@ -93,6 +94,9 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
             # The figures the screening page shows, kept in step with the reviewer's own decisions.
             stage_view["mine"] = selectors.screening_progress(review=review, reviewer=user, stage=stage)
         if stage == Stage.TITLE_ABSTRACT:
+            stage_view["stopped"] = (
+                selectors.screening_last_stop(review=review) if counts["set_aside"] else None
+            )
             stage_view["ranking"] = RankingSettings.objects.filter(review=review).first()
             # The aid goes with ranking: with the random order the remaining records are what the test
             # assumes anyway, and a review that does not rank does not pay for the figures.

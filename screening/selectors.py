@@ -31,9 +31,11 @@ from screening.rules import ADVANCE
 
 
 def screening_records_started(*, record_ids: set[int]) -> set[int]:
-    """Records among these that anyone has screened: a decision, or a stage settled in any way."""
+    """Records among these that anyone has screened: a decision, or a stage settled in any way (a record set
+    aside when screening stopped was not screened)."""
     decided = Decision.objects.filter(record_id__in=record_ids).values_list("record_id", flat=True)
-    settled = RecordStage.objects.filter(Q(record_id__in=record_ids) & ~Q(status=RecordStage.Status.OPEN))
+    unscreened = (RecordStage.Status.OPEN, RecordStage.Status.SET_ASIDE)
+    settled = RecordStage.objects.filter(Q(record_id__in=record_ids) & ~Q(status__in=unscreened))
     return set(decided) | set(settled.values_list("record_id", flat=True))
 
 
@@ -407,6 +409,7 @@ def screening_stage_counts(*, review: Review, stage: str) -> dict[str, int]:
         "included": counts[RecordStage.Status.INCLUDED],
         "excluded": counts[RecordStage.Status.EXCLUDED],
         "not_retrievable": counts[RecordStage.Status.NOT_RETRIEVABLE],
+        "set_aside": counts[RecordStage.Status.SET_ASIDE],
     }
 
 
@@ -449,6 +452,12 @@ AGREEMENT_SECONDS = 24 * 3600
 
 
 def _agreement_key(review: Review, stage: str) -> str:
+    return f"tandem:agreement:{screening_change_key(review=review, stage=stage)}"
+
+
+def screening_change_key(*, review: Review, stage: str) -> str:
+    """A key that changes whenever a decision or a first vote at the stage does, or records join or leave it:
+    for figures counted from them and kept in the cache meanwhile."""
     decisions = Decision.objects.filter(review=review, stage=stage)
     votes = ConflictVote.objects.filter(review=review, stage=stage)
     fingerprint = (
@@ -465,7 +474,7 @@ def _agreement_key(review: Review, stage: str) -> str:
     )
     generation = cache.get(_progress_generation_key(review.pk, stage), 0)
     stamp = fingerprint[1].isoformat() if fingerprint[1] else ""
-    return f"tandem:agreement:{review.pk}:{stage}:{generation}:{fingerprint[0]}:{stamp}:{fingerprint[2]}:{fingerprint[3]}"
+    return f"{review.pk}:{stage}:{generation}:{fingerprint[0]}:{stamp}:{fingerprint[2]}:{fingerprint[3]}"
 
 
 def _judgement_tables(review: Review, stage: str) -> list[tuple[tuple[str, str], JudgementTable]]:
@@ -572,3 +581,20 @@ def screening_decision_span(*, review: Review, stage: str) -> tuple[datetime | N
         first=Min("created_at"), last=Max("created_at")
     )
     return span["first"], span["last"]
+
+
+def screening_last_stop(*, review: Review) -> AuditEvent | None:
+    """The latest stop of title/abstract screening (its history entry holds the stopping test's figures)."""
+    return (
+        AuditEvent.objects.filter(review=review, action="screening.stop")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def screening_stopped(*, review: Review) -> AuditEvent | None:
+    """The stop that set aside the records now set aside, if any are."""
+    set_aside = RecordStage.objects.filter(
+        review=review, stage=Stage.TITLE_ABSTRACT, status=RecordStage.Status.SET_ASIDE, is_active=True
+    )
+    return screening_last_stop(review=review) if set_aside.exists() else None

@@ -15,9 +15,10 @@ from django.core.cache import cache
 from lib.stopping import StoppingTest, stopping_test
 from reviews.models import Review
 from screening.models import Choice, Decision, RankingSettings, RecordStage, Stage
+from screening.selectors import screening_change_key
 
 CHART_POINTS = 120
-CACHE_SECONDS = 30
+CACHE_SECONDS = 24 * 3600
 RELEVANT = (Choice.INCLUDE, Choice.MAYBE)
 
 
@@ -63,15 +64,30 @@ def _chart(sequence: list[bool], total: int) -> dict:
     }
 
 
+def _target(review: Review) -> float:
+    settings = RankingSettings.objects.filter(review=review).first()
+    return settings.recall_target if settings else 0.95
+
+
+def _total(review: Review) -> int:
+    return RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, is_active=True).count()
+
+
+def screening_stopping_test(*, review: Review) -> StoppingTest:
+    """The team's stopping test as it stands now (not cached): what stopping screening records."""
+    return stopping_test(_team_sequence(review), _total(review), target=_target(review))
+
+
 def screening_stopping(*, review: Review, reviewer: AbstractBaseUser | None = None) -> dict:
     """The aid's figures; ``reviewer`` None for the team's view."""
-    key = f"tandem:stopping:{review.pk}:{reviewer.pk if reviewer else 'team'}"
+    # Kept while no decision at the stage changed (a figure shown is never stale) and for at most a day.
+    target = _target(review)
+    changes = screening_change_key(review=review, stage=Stage.TITLE_ABSTRACT)
+    key = f"tandem:stopping:{changes}:{target}:{reviewer.pk if reviewer else 'team'}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    settings = RankingSettings.objects.filter(review=review).first()
-    target = settings.recall_target if settings else 0.95
-    total = RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, is_active=True).count()
+    total = _total(review)
     sequence = _own_sequence(review, reviewer) if reviewer is not None else _team_sequence(review)
     test: StoppingTest = stopping_test(sequence, total, target=target)
     result = {

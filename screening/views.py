@@ -82,6 +82,9 @@ def _panel_context(
         "form_error": "",
         **extra,
     }
+    if record_stage is None and stage == Stage.TITLE_ABSTRACT:
+        # An empty queue says why when the team stopped screening, rather than leave the reviewer wondering.
+        context["stopped"] = selectors.screening_stopped(review=review)
     if record_stage is not None:
         record = record_stage.record
         if my_decision is _UNKNOWN:

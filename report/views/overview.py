@@ -10,6 +10,7 @@ from reviews.access import HtmxHttpRequest, ReviewAccess, review_member_required
 from reviews.errors import ReviewRuleError
 from reviews.models import Role
 from screening.services.ranking import ranking_settings_update
+from screening.services.stopping import screening_resume, screening_stop
 
 
 @require_safe
@@ -38,4 +39,34 @@ def ranking_settings(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResp
         messages.error(request, str(error))
     else:
         messages.success(request, "Ranking settings saved.")
+    return redirect("report:overview", slug=access.review.slug)
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def screening_stop_view(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    """The owner stops title/abstract screening: the records nobody has screened are set aside."""
+    try:
+        count = screening_stop(review=access.review, actor=request.user)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Screening stopped: {count} record{'s' if count != 1 else ''} nobody had screened set aside.",
+        )
+    return redirect("report:overview", slug=access.review.slug)
+
+
+@require_POST
+@review_member_required(Role.OWNER)
+def screening_resume_view(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
+    try:
+        count = screening_resume(review=access.review, actor=request.user)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"Screening resumed: {count} record{'s' if count != 1 else ''} back in the queues."
+        )
     return redirect("report:overview", slug=access.review.slug)

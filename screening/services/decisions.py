@@ -17,6 +17,10 @@ from screening.services.queues import screening_stage_open
 from screening.services.ranking import ranking_request
 
 DECISION_SETTLED = "This record is already settled at this stage, so decisions on it can no longer change."
+DECISION_SET_ASIDE = (
+    "Screening was stopped and this record was set aside without being screened; the owner can resume screening "
+    "on the overview."
+)
 DECISION_UNKNOWN_CHOICE = "“{choice}” is not a screening decision; choose include, maybe or exclude."
 DECISION_NOT_IN_REVIEW = (
     "Record {record} is not a record of this review that can be screened (merged, removed or elsewhere)."
@@ -196,6 +200,8 @@ def _decision_write(
     # then would tell them the other reviewer has decided, and differently. Someone who has no decision on a
     # record with all it needs hears the same whether it settled or went to the lead, also when an undo left
     # the conflict short of a decision: only the reviewers who voted in it may fill that place again.
+    if record_stage.status == RecordStage.Status.SET_ASIDE:
+        raise ReviewRuleError(DECISION_SET_ASIDE)
     if decision is None and (
         record_stage.is_settled
         or record_stage.decision_count >= review.reviewers_per_record

@@ -21,6 +21,7 @@ HAND = {
     "identified_total": 20,
     "duplicates_removed": 6,
     "removed_other": 1,
+    "not_screened": 0,
     "screened": 13,
     "excluded_screening": 5,
     "awaiting_screening": 1,

@@ -157,3 +157,24 @@ def test_six_reviewers_screening_at_once_each_decide_different_records_and_every
     assert len({reviewer_id for _, reviewer_id, _ in stored}) == len(team)  # the work was shared
     assert all(str(error) == DECISION_FULL for error in refused)
     assert len(refused) <= len(accepted) // 10, f"{len(refused)} of {len(accepted) + len(refused)} refused"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_and_a_stop_at_once_never_set_aside_a_decided_record(review, owner, reviewer):
+    from screening.services.decisions import DECISION_SET_ASIDE
+    from screening.services.stopping import screening_resume, screening_stop
+
+    records = records_to_screen(review, owner, count=40)
+    for record in records:
+        errors = _at_once(
+            lambda record=record: decide(review, record, reviewer, "exclude"),
+            lambda: screening_stop(review=review, actor=owner),
+        )
+        stage = RecordStage.objects.get(record=record, stage=Stage.TITLE_ABSTRACT)
+        decided = Decision.objects.filter(record=record).exists()
+        # Either the decision came first (the record is decided, never set aside) or the stop did (the
+        # decision was refused with the reason); never a decision on a set-aside record.
+        assert decided == (stage.status != "set_aside"), (errors, stage.status)
+        assert decided or DECISION_SET_ASIDE in str(errors[0])
+        if RecordStage.objects.filter(review=review, status="set_aside").exists():
+            screening_resume(review=review, actor=owner)

@@ -15,6 +15,7 @@ COUNT_ROWS = (
     ("included", "Included"),
     ("excluded", "Excluded"),
     ("not_retrievable", "Not retrievable"),
+    ("set_aside", "Set aside (stopped)"),
 )
 
 
