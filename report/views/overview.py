@@ -42,31 +42,33 @@ def ranking_settings(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResp
     return redirect("report:overview", slug=access.review.slug)
 
 
+def _records(count: int) -> str:
+    return f"{count} record{'s' if count != 1 else ''}"
+
+
+def _screening_switch(request: HtmxHttpRequest, access: ReviewAccess, service, done: str) -> HttpResponse:
+    """Stop or resume title/abstract screening, and say what it did (``done`` takes the records counted)."""
+    try:
+        count = service(review=access.review, actor=request.user)
+    except ReviewRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done.format(records=_records(count)))
+    return redirect("report:overview", slug=access.review.slug)
+
+
 @require_POST
 @review_member_required(Role.OWNER)
 def screening_stop_view(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
     """The owner stops title/abstract screening: the records nobody has screened are set aside."""
-    try:
-        count = screening_stop(review=access.review, actor=request.user)
-    except ReviewRuleError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            f"Screening stopped: {count} record{'s' if count != 1 else ''} nobody had screened set aside.",
-        )
-    return redirect("report:overview", slug=access.review.slug)
+    return _screening_switch(
+        request, access, screening_stop, "Screening stopped: {records} nobody had screened set aside."
+    )
 
 
 @require_POST
 @review_member_required(Role.OWNER)
 def screening_resume_view(request: HtmxHttpRequest, access: ReviewAccess) -> HttpResponse:
-    try:
-        count = screening_resume(review=access.review, actor=request.user)
-    except ReviewRuleError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, f"Screening resumed: {count} record{'s' if count != 1 else ''} back in the queues."
-        )
-    return redirect("report:overview", slug=access.review.slug)
+    return _screening_switch(
+        request, access, screening_resume, "Screening resumed: {records} back in the queues."
+    )
