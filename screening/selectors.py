@@ -452,12 +452,6 @@ AGREEMENT_SECONDS = 24 * 3600
 
 
 def _agreement_key(review: Review, stage: str) -> str:
-    return f"tandem:agreement:{screening_change_key(review=review, stage=stage)}"
-
-
-def screening_change_key(*, review: Review, stage: str) -> str:
-    """A key that changes whenever a decision or a first vote at the stage does, or records join or leave it:
-    for figures counted from them and kept in the cache meanwhile."""
     decisions = Decision.objects.filter(review=review, stage=stage)
     votes = ConflictVote.objects.filter(review=review, stage=stage)
     fingerprint = (
@@ -474,7 +468,7 @@ def screening_change_key(*, review: Review, stage: str) -> str:
     )
     generation = cache.get(_progress_generation_key(review.pk, stage), 0)
     stamp = fingerprint[1].isoformat() if fingerprint[1] else ""
-    return f"{review.pk}:{stage}:{generation}:{fingerprint[0]}:{stamp}:{fingerprint[2]}:{fingerprint[3]}"
+    return f"tandem:agreement:{review.pk}:{stage}:{generation}:{fingerprint[0]}:{stamp}:{fingerprint[2]}:{fingerprint[3]}"
 
 
 def _judgement_tables(review: Review, stage: str) -> list[tuple[tuple[str, str], JudgementTable]]:

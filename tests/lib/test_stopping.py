@@ -34,3 +34,42 @@ def test_nothing_to_test_before_the_first_relevant_record_and_everything_screene
     assert stopping_test([False] * 5, 10).p_value is None
     done = stopping_test([True, False, False], 3)
     assert done.p_value == 0.0 and done.remaining_upper == 0
+
+
+def _smallest_p_by_hand(screened: list[bool], total: int, target: float) -> tuple[float, int]:
+    """The test as its definition reads, one sample at a time: the smallest p-value and the first sample
+    that gives it."""
+    from scipy.stats import hypergeom
+
+    from lib.stopping import _sample_sizes
+
+    found, best = sum(screened), (1.0, 0)
+    needed = int(found / target) + 1
+    for sample in _sample_sizes(len(screened)):
+        in_sample = sum(screened[len(screened) - sample :])
+        population = total - (len(screened) - sample)
+        relevant_there = needed - (found - in_sample)
+        p = (
+            0.0
+            if relevant_there > population
+            else hypergeom.cdf(in_sample, population, relevant_there, sample)
+        )
+        if p < best[0]:
+            best = (p, sample)
+    return round(best[0], 4), best[1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_sample_is_tested_as_the_definition_reads(seed):
+    import random
+
+    rng = random.Random(seed)
+    screened_count = rng.choice([40, 199, 201, 900])
+    # Relevant records thin out as a ranked order's do.
+    screened = [
+        rng.random() < (0.4 if index < screened_count / 4 else 0.03) for index in range(screened_count)
+    ]
+    screened[0] = True
+    total = screened_count + rng.choice([5, 300, 4000])
+    result = stopping_test(screened, total, target=0.9)
+    assert (result.p_value, result.sample) == _smallest_p_by_hand(screened, total, 0.9)

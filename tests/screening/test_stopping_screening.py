@@ -130,3 +130,13 @@ def test_only_the_owner_stops_and_resumes_and_the_overview_says_so(
     assert (
         "Screening resumed: 3 records back in the queues." in page and "set aside, not screened" not in page
     )
+
+
+def test_the_aid_appears_with_the_first_decision_not_half_a_minute_later(review, owner, reviewer, client_for):
+    records = records_to_screen(review, owner, 3)
+    ranking_settings_update(review=review, actor=owner, is_enabled=True, recall_target=0.95)
+    overview = reverse("report:overview", args=[review.slug])
+    owner_client = client_for(owner)
+    assert "When to stop" not in owner_client.get(overview).content.decode()
+    decide(review, records[0], reviewer, "include")
+    assert "When to stop" in owner_client.get(overview).content.decode()
