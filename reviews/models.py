@@ -199,7 +199,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["review", "object_type", "object_id"], name="audit_review_object")]
+        indexes = [
+            models.Index(fields=["review", "object_type", "object_id"], name="audit_review_object"),
+            # The entries of one kind in a review (when ranking was on, when screening stopped), read by the
+            # report and the overview without scanning the review's every decision.
+            models.Index(fields=["review", "action", "created_at"], name="audit_review_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action}"
