@@ -87,11 +87,12 @@ def _date(moment) -> str:
 def _order(review: Review) -> str:
     """How records were ordered for title/abstract screening, as the ranking setting's history says: a
     methods section must not say "random" of a review that ranked, nor "ranked" of one that did not."""
+    periods = screening_ranking_periods(review=review)
+    if not periods:  # most reviews: no need to read when screening began and ended
+        return RANDOM_ORDER
     first, last = screening_decision_span(review=review, stage=Stage.TITLE_ABSTRACT)
     periods = [
-        (on, off)
-        for on, off in screening_ranking_periods(review=review)
-        if first is not None and on <= last and (off is None or off >= first)
+        (on, off) for on, off in periods if first is not None and on <= last and (off is None or off >= first)
     ]
     if not periods:
         return RANDOM_ORDER
