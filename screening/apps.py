@@ -1,7 +1,14 @@
 from django.apps import AppConfig
 
-# History entries that say how someone decided on a record that may still be open.
-BLINDED_ACTIONS = ("screening.decide", "screening.change", "screening.undo", "screening.conflict")
+# History entries that say how someone decided on a record that may still be open (a stop keeps the team's
+# stopping test, counted from every vote, pending ones too).
+BLINDED_ACTIONS = (
+    "screening.decide",
+    "screening.change",
+    "screening.undo",
+    "screening.conflict",
+    "screening.stop",
+)
 
 HISTORY_LABELS = {
     "screening.decide": "screened a record",

@@ -124,8 +124,14 @@ def test_only_the_owner_stops_and_resumes_and_the_overview_says_so(
     assert "Screening stopped: 3 records nobody had screened set aside." in page
     assert "3 set aside, not screened" in page and "Resume screening" in page
     assert "Stop screening here" not in page
+    assert "The stopping test then gave p =" in page
     reviewer_page = client_for(reviewer).get(overview).content.decode()
     assert "Screening stopped" in reviewer_page and "Resume screening" not in reviewer_page
+    # The team's test is counted from every vote, the other reviewer's pending ones too: not for a reviewer.
+    assert "The stopping test then gave" not in reviewer_page
+    history = reverse("reviews:audit_log", args=[review.slug])
+    assert "stopped title/abstract screening" in owner_client.get(history).content.decode()
+    assert "stopped title/abstract screening" not in client_for(reviewer).get(history).content.decode()
     page = owner_client.post(resume, follow=True).content.decode()
     assert (
         "Screening resumed: 3 records back in the queues." in page and "set aside, not screened" not in page
