@@ -467,10 +467,11 @@ def _pages(people: dict, query: str) -> dict:
 def _ranking_on(owner_client) -> dict:
     """With relevance ranking on, the overview adds the stopping aid, whose figures are kept 30 s: the
     overview as most requests find it, and the stopping test counted afresh, as every half minute."""
+    from reviews.models import Review
     from screening.models import RankingSettings
     from screening.stopping import screening_stopping_test
 
-    review = _bench_review()
+    review = Review.objects.get(slug=SLUG)
     # Written directly, not through the service, which would start retraining twenty reviewers' models on a
     # job thread of this process while it measures.
     RankingSettings.objects.update_or_create(review=review, defaults={"is_enabled": True})
@@ -478,12 +479,6 @@ def _ranking_on(owner_client) -> dict:
         "overview, owner, ranking on": _page(owner_client, f"/r/{SLUG}/"),
         "stopping test counted afresh": _call(lambda: screening_stopping_test(review=review)),
     }
-
-
-def _bench_review():
-    from reviews.models import Review
-
-    return Review.objects.get(slug=SLUG)
 
 
 def _call(function) -> dict:

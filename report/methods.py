@@ -116,7 +116,7 @@ def _stop(review: Review, flow: PrismaFlow) -> str:
         sentence += f", after {_number(figures['screened'])} records had been screened"
     p_value, target = figures.get("p_value"), round(100 * figures.get("recall_target", 0.95))
     test = "the hypergeometric stopping test (Callaghan and Müller-Hansen, 2020)"
-    if p_value is not None and p_value < 0.05:
+    if p_value is not None and figures.get("may_stop"):  # the test's own verdict at its own threshold
         sentence += f", when {test} rejected a recall below {target}% (p = {p_value})"
     elif p_value is not None:
         sentence += f"; {test} did not then reject a recall below {target}% (p = {p_value})"

@@ -102,6 +102,8 @@ def screening_overview(*, access: ReviewAccess, user) -> list[dict]:
             # assumes anyway, and a review that does not rank does not pay for the figures.
             is_ranked = stage_view["ranking"] is not None and stage_view["ranking"].is_enabled
             if is_ranked and counts.get("records") and (full or access.is_reviewer):
-                stage_view["stopping"] = screening_stopping(review=review, reviewer=None if full else user)
+                stage_view["stopping"] = screening_stopping(
+                    review=review, reviewer=None if full else user, target=stage_view["ranking"].recall_target
+                )
         stages.append(stage_view)
     return stages

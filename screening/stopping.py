@@ -77,9 +77,12 @@ def screening_stopping_test(*, review: Review) -> StoppingTest:
     return stopping_test(_team_sequence(review), _total(review), target=_target(review))
 
 
-def screening_stopping(*, review: Review, reviewer: AbstractBaseUser | None = None) -> dict:
-    """The aid's figures; ``reviewer`` None for the team's view."""
-    target = _target(review)  # in the key: a new recall target shows at once
+def screening_stopping(
+    *, review: Review, reviewer: AbstractBaseUser | None = None, target: float | None = None
+) -> dict:
+    """The aid's figures; ``reviewer`` None for the team's view; ``target``: the recall target, when the
+    caller has read the ranking settings."""
+    target = _target(review) if target is None else target  # in the key: a new recall target shows at once
     key = f"tandem:stopping:{review.pk}:{target}:{reviewer.pk if reviewer else 'team'}"
     cached = cache.get(key)
     if cached is not None:

@@ -50,6 +50,7 @@ def screening_stop(*, review: Review, actor: AbstractBaseUser) -> int:
             "since_last_relevant": test.since_last_relevant,
             "recall_target": test.target,
             "p_value": test.p_value,
+            "may_stop": test.may_stop,
         },
     )
     progress_forget_on_commit([review.pk], [Stage.TITLE_ABSTRACT])
