@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -257,6 +258,94 @@ def _with_topics(texts: list[str], components: int = 100, weight: float = 0.5) -
     )
 
 
+def _author_keys(authors: str) -> set[str]:
+    """Each author of a record as surname and first initial ("Reimer, E. J." and "E J Reimer" alike)."""
+    keys = set()
+    for name in authors.split(";"):
+        name = name.strip().lower()
+        if "," in name:
+            surname, _, given = name.partition(",")
+        elif name:
+            *given_names, surname = name.split()
+            given = " ".join(given_names)
+        else:
+            continue
+        initials = re.sub(r"[^\w ]", " ", given).split()
+        surname = re.sub(r"[^\w]", "", surname)
+        keys.add(f"{surname} {initials[0][0] if initials else ''}")
+    return keys
+
+
+def _with_authors(texts: list[str], path: Path, weight: float) -> _View:
+    """lib.ranking's features with the record's authors beside them (each in two or more records, weighted by
+    idf, the block scaled to unit length) at `weight`, each row scaled to unit length again: the same groups
+    often publish several reports of the trials a review includes."""
+    import csv
+    import io
+
+    from sklearn.preprocessing import normalize
+
+    from lib.ranking_simulation import labelled_csv_decode
+
+    rows = list(csv.DictReader(io.StringIO(labelled_csv_decode(path.read_bytes()), newline="")))
+    keys = [_author_keys(row.get("authors") or "") for row in rows]
+    frequency: dict[str, int] = {}
+    for record_keys in keys:
+        for key in record_keys:
+            frequency[key] = frequency.get(key, 0) + 1
+    column_of = {key: column for column, key in enumerate(k for k, n in frequency.items() if n >= 2)}
+    cells = [
+        (row, column_of[key], key)
+        for row, record_keys in enumerate(keys)
+        for key in record_keys
+        if key in column_of
+    ]
+    values = [np.log((1 + len(texts)) / (1 + frequency[key])) + 1 for _, _, key in cells]
+    authors = sp.csr_matrix(
+        (values, ([row for row, _, _ in cells], [column for _, column, _ in cells])),
+        shape=(len(texts), max(1, len(column_of))),
+        dtype=np.float32,
+    )
+    matrix = ranking.features_fit(texts).matrix
+    return _View(normalize(sp.hstack([matrix, weight * normalize(authors)], format="csr", dtype=np.float32)))
+
+
+def _meaning(texts: list[str]) -> np.ndarray:
+    """Each text as the mean of WordLlama's pretrained token vectors (256 dimensions, bundled with the package
+    on PyPI, so no download), scaled to unit length; an empty text is all zeros. Only these candidates need it:
+    `pip install wordllama==0.4.0.post1`."""
+    from importlib.resources import files
+
+    from safetensors.numpy import load_file
+    from sklearn.preprocessing import normalize
+    from tokenizers import Tokenizer
+
+    package = files("wordllama")  # its loader looks for the tokenizer in the wrong folder and goes online
+    tokenizer = Tokenizer.from_file(str(package / "tokenizers" / "l2_supercat_tokenizer_config.json"))
+    tokenizer.no_truncation()
+    table = load_file(str(package / "weights" / "l2_supercat_256.safetensors"))["embedding.weight"]
+    table = table.astype(np.float32)
+    vectors = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+    for row, encoding in enumerate(tokenizer.encode_batch(texts, add_special_tokens=False)):
+        if encoding.ids:
+            vectors[row] = table[np.minimum(encoding.ids, len(table) - 1)].mean(axis=0)
+    return normalize(vectors)
+
+
+def _with_meaning(texts: list[str], weight: str) -> _View | _WithTitles:
+    """ "0": the meaning vectors alone; "switch": the words, with the meaning vectors as the view `stuck_switch`
+    turns to; a number: both side by side, the meaning at that weight."""
+    from sklearn.preprocessing import normalize
+
+    meaning = sp.csr_matrix(_meaning(texts))
+    if weight == "0":
+        return _View(meaning)
+    matrix = ranking.features_fit(texts).matrix
+    if weight == "switch":  # the field keeps the second round's name
+        return _WithTitles(matrix, meaning)
+    return _View(normalize(sp.hstack([matrix, float(weight) * meaning], format="csr", dtype=np.float32)))
+
+
 @dataclass(frozen=True)
 class Candidate:
     vectors: str
@@ -333,10 +422,29 @@ CANDIDATES = {
     # The third round: latent topics beside the words.
     "elas_u4-topics-100-0.5": Candidate("topics-100-0.5", svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3)),
     "elas_u4-topics-100-0.25": Candidate("topics-100-0.25", svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3)),
+    # The fourth round: the authors beside the words; pretrained meaning vectors (WordLlama) alone, beside the
+    # words, and as the view switched to when stuck.
+    "elas_u4-authors-0.15": Candidate("authors-0.15", svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3)),
+    "elas_u4-authors-0.25": Candidate("authors-0.25", svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3)),
+    "elas_u4-authors-0.5": Candidate("authors-0.5", svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3)),
+    "elas_u4-meaning-only": Candidate("meaning-0", svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3)),
+    "elas_u4-meaning-0.5": Candidate("meaning-0.5", svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3)),
+    "elas_u4-stuck-meaning-50": Candidate(
+        "meaning-switch", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3), 50)
+    ),
+    "elas_u4-stuck-meaning-100": Candidate(
+        "meaning-switch", stuck_switch(svm(c=0.11, balanced=False, ratio=9.8, tol=1e-3), 100)
+    ),
 }
 
 
-def _features(texts: list[str], titles: list[str], vectors: str) -> Features | _WithTitles:
+def _features(
+    texts: list[str], titles: list[str], vectors: str, path: Path
+) -> Features | _WithTitles | _View:
+    if vectors.startswith("authors-"):  # authors-WEIGHT
+        return _with_authors(texts, path, float(vectors.removeprefix("authors-")))
+    if vectors.startswith("meaning-"):  # meaning-WEIGHT
+        return _with_meaning(texts, vectors.removeprefix("meaning-"))
     if vectors == "current":
         return ranking.features_fit(texts)
     if vectors == "titles":
@@ -360,7 +468,7 @@ def evaluate(name: str, seeds: list[int], set_names: list[str], *, every_decisio
     candidate = CANDIDATES[name]
     results = {}
     for case in cases(set_names):
-        features = _features(case.labelled.texts, case.labelled.titles, candidate.vectors)
+        features = _features(case.labelled.texts, case.labelled.titles, candidate.vectors, case.path)
         relevant, records = case.relevant_rows, len(case.labelled.labels)
         runs = []
         for seed in seeds:
