@@ -23,6 +23,7 @@ from screening.exports import decisions_csv_lines
 from screening.forms import DecisionForm, FullTextUploadForm, NotRetrievableForm, ResolveForm
 from screening.highlight import highlight_keywords
 from screening.models import STAGE_SLUGS, FullText, RecordStage, Stage
+from screening.rules import Outcome, stage_outcome
 
 
 def _stage(stage_slug: str) -> str:
@@ -329,6 +330,7 @@ def _conflict_items(review: Review, stage: str, record_stages: list[RecordStage]
             # A string: the card shows the id six times, and a number is formatted for the locale each time.
             "id": str(record_stage.record_id),
             "decisions": decisions[record_stage.record_id],
+            "agreed": _agreed(stage, decisions[record_stage.record_id]),
             "full_text": full_texts.get(record_stage.record_id),
             "record_url": record_url(record_stage.record_id),
             "resolve_url": resolve_url(record_stage.record_id),
@@ -336,6 +338,16 @@ def _conflict_items(review: Review, stage: str, record_stages: list[RecordStage]
         }
         for record_stage in record_stages
     ]
+
+
+def _agreed(stage: str, decisions: list) -> Outcome | None:
+    """What the votes now say where the reviewers changed them after the record became a conflict and
+    agree: the lead still settles it (settling it by itself would tell the reviewer who changed how the
+    other voted), but need not read it as a disagreement."""
+    if len(decisions) < 2:
+        return None
+    outcome = stage_outcome(stage, [(decision.choice, decision.reason) for decision in decisions])
+    return None if outcome.status == RecordStage.Status.CONFLICT else outcome
 
 
 @require_safe

@@ -99,7 +99,7 @@ def test_resolving_in_place_also_updates_the_counts_above_the_list(
     assert "<html" not in body and f'id="conflict-{records[0].pk}"' in body
     assert 'id="conflict-summary" hx-swap-oob="true"' in body
     assert _tabs(body) == [("Titles and abstracts (1)", True), ("Full texts (0)", False)]
-    assert "1 record where the reviewers disagree" in body
+    assert "1 record where the reviewers disagreed" in body
 
 
 @pytest.mark.parametrize(
@@ -215,3 +215,41 @@ def test_the_full_text_conflicts_page_has_a_query_budget(
     with django_assert_max_num_queries(10):
         body = client.get(_conflicts_url(review, "full-text")).content.decode()
     assert body.count("Open the full text") == len(records)
+
+
+def _card(body: str, record) -> str:
+    return re.search(
+        rf'<section class="card conflict" id="conflict-{record.pk}".*?</section>', body, re.S
+    ).group(0)
+
+
+def _primary_choice(card: str) -> str:
+    return re.search(r'<button type="submit" name="choice" value="(\w+)" class="primary">', card).group(1)
+
+
+def test_a_conflict_whose_votes_now_agree_says_so_and_offers_their_choice_first(
+    review, records, reviewer, second_reviewer, lead, client_for
+):
+    _conflict(review, records[0], reviewer, second_reviewer)
+    _conflict(review, records[1], reviewer, second_reviewer)
+    decide(review, records[0], reviewer, "exclude")  # changed after the record became a conflict
+
+    body = client_for(lead).get(_conflicts_url(review, "title-abstract")).content.decode()
+
+    changed, still_apart = _card(body, records[0]), _card(body, records[1])
+    assert "The reviewers now agree:</strong> exclude." in changed
+    assert _primary_choice(changed) == "exclude"
+    assert "now agree" not in still_apart
+    assert _primary_choice(still_apart) == "include"
+
+
+def test_a_full_text_conflict_whose_votes_now_agree_offers_their_reason(
+    review, records, reviewer, second_reviewer, lead, client_for
+):
+    _full_text_conflict(review, records[0], reviewer, second_reviewer)
+    decide(review, records[0], reviewer, "exclude", stage=Stage.FULL_TEXT, reason="Wrong population")
+
+    card = _card(client_for(lead).get(_conflicts_url(review, "full-text")).content.decode(), records[0])
+
+    assert "The reviewers now agree:</strong> exclude (Wrong population)." in card
+    assert '<option value="Wrong population" selected>' in card
