@@ -246,6 +246,25 @@ def screening_voted_in_conflict(*, record_stage: RecordStage, reviewer: Abstract
     ).exists()
 
 
+def screening_decision_earlier(*, decision: Decision) -> dict | None:
+    """The decision as it stood before its latest change still in force, or None if it was new then.
+
+    Read from the history: each decision or change of it added a state, each undo took back the latest."""
+    entries = AuditEvent.objects.filter(
+        review_id=decision.review_id,
+        object_type=Decision._meta.label_lower,
+        object_id=str(decision.pk),
+        action__in=("screening.decide", "screening.change", "screening.undo"),
+    ).order_by("pk")
+    states: list[dict] = []
+    for action, after in entries.values_list("action", "after"):
+        if action != "screening.undo":
+            states.append(after)
+        elif states:
+            states.pop()
+    return states[-2] if len(states) >= 2 else None
+
+
 PROGRESS_SECONDS = 30
 
 

@@ -11,7 +11,7 @@ from reviews.models import Membership, Record, Review
 from reviews.services.audit import audit_record
 from screening.models import Choice, ConflictVote, Decision, FullText, RecordStage, Stage
 from screening.rules import stage_outcome
-from screening.selectors import screening_voted_in_conflict
+from screening.selectors import screening_decision_earlier, screening_voted_in_conflict
 from screening.services.leases import lease_end_for, lease_give
 from screening.services.queues import screening_stage_open
 from screening.services.ranking import ranking_request
@@ -325,16 +325,30 @@ def screening_decision_undo(
     decision = Decision.objects.filter(record=record, stage=stage, reviewer=reviewer).first()
     if decision is None:
         raise ReviewRuleError(NOTHING_TO_UNDO)
-    audit_record(
-        actor=reviewer,
-        review=review,
-        action="screening.undo",
-        target=decision,
-        before={**_snapshot(decision), "record": record.pk, "stage": stage},
-    )
-    decision.delete()
-    _step_progress_after_commit(review, reviewer, stage, done=-1)
-    record_stage.decision_count -= 1
+    before = {**_snapshot(decision), "record": record.pk, "stage": stage}
+    # Undo takes back the last thing done: a changed decision goes back to what it was, a new one goes.
+    earlier = screening_decision_earlier(decision=decision)
+    if earlier is not None:
+        decision.choice, decision.reason = earlier["choice"], earlier.get("reason", "")
+        decision.note, decision.without_full_text = (
+            earlier.get("note", ""),
+            earlier.get("without_full_text", ""),
+        )
+        decision.save()
+        after = {**_snapshot(decision), "record": record.pk, "stage": stage}
+        audit_record(
+            actor=reviewer,
+            review=review,
+            action="screening.undo",
+            target=decision,
+            before=before,
+            after=after,
+        )
+    else:
+        audit_record(actor=reviewer, review=review, action="screening.undo", target=decision, before=before)
+        decision.delete()
+        _step_progress_after_commit(review, reviewer, stage, done=-1)
+        record_stage.decision_count -= 1
     # The record waits for a decision again: open, or still the lead's if it is a conflict (the reviewer
     # sees the same either way: it is back in their queue). They have it open again, so it is theirs.
     lease_give(record_stage, reviewer)

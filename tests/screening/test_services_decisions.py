@@ -70,6 +70,47 @@ def test_undo_removes_the_decision_and_is_audited(review, records, reviewer):
         )
 
 
+def _undo(review, record, reviewer):
+    services.screening_decision_undo(
+        review=review, record=record, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT
+    )
+
+
+def test_undo_after_a_change_gives_back_the_decision_before_it_then_removes_it(review, records, reviewer):
+    decide(review, records[0], reviewer, "maybe", note="check the design")
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], reviewer, "exclude")
+
+    _undo(review, records[0], reviewer)
+    decision = Decision.objects.get(record=records[0], reviewer=reviewer)
+    assert decision.choice == "include" and decision.note == ""
+    _undo(review, records[0], reviewer)
+    decision = Decision.objects.get(record=records[0], reviewer=reviewer)
+    assert (decision.choice, decision.note) == ("maybe", "check the design")
+    assert RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT).decision_count == 1
+    _undo(review, records[0], reviewer)
+    assert not Decision.objects.filter(record=records[0]).exists()
+    assert RecordStage.objects.get(record=records[0], stage=Stage.TITLE_ABSTRACT).decision_count == 0
+    undos = AuditEvent.objects.filter(action="screening.undo").order_by("pk")
+    assert [(event.before["choice"], (event.after or {}).get("choice")) for event in undos] == [
+        ("exclude", "include"),
+        ("include", "maybe"),
+        ("maybe", None),
+    ]
+
+
+def test_a_decision_made_again_after_an_undo_undoes_on_its_own(review, records, reviewer):
+    decide(review, records[0], reviewer, "include")
+    decide(review, records[0], reviewer, "exclude")
+    _undo(review, records[0], reviewer)
+    _undo(review, records[0], reviewer)
+    decide(review, records[0], reviewer, "maybe")
+
+    _undo(review, records[0], reviewer)
+
+    assert not Decision.objects.filter(record=records[0]).exists()
+
+
 def test_single_screening_settles_with_one_decision(review, records, reviewer):
     review.reviewers_per_record = 1
     review.save()
