@@ -20,18 +20,22 @@ document.addEventListener("submit", function (event) {
 document.addEventListener("DOMContentLoaded", function () { tandemDrawBars(document); });
 document.addEventListener("htmx:afterSwap", function (event) { tandemDrawBars(event.target.parentNode || document); });
 
-// Screening keys: i include, m maybe, e exclude, u undo, n note. Never while typing in a field.
+// Screening keys: i include, m maybe, e exclude, u undo, n note. Never while typing in a field. A list in
+// the panel (the reason for excluding) keeps the focus once a reason is chosen; its keys are the arrows, so
+// the screening keys go on working there rather than jumping to an option by its first letter.
 document.addEventListener("keydown", function (event) {
   var panel = document.querySelector("[data-screening]");
   if (!panel || event.ctrlKey || event.metaKey || event.altKey) { return; }
   var target = event.target;
-  if (target.matches("input, textarea, select, [contenteditable]")) {
+  var inPanelList = target.matches("select") && panel.contains(target);
+  if (target.matches("input, textarea, select, [contenteditable]") && (!inPanelList || event.key === "Escape")) {
     if (event.key === "Escape") { target.blur(); }
     return;
   }
   var control = panel.querySelector('[data-key="' + event.key.toLowerCase() + '"]');
   if (!control) { return; }
   event.preventDefault();
+  if (inPanelList) { target.blur(); }
   // A key pressed in the moment after a swap, before htmx has wired the new panel, must still go
   // through htmx rather than post the whole page.
   if (window.htmx) { window.htmx.process(panel); }

@@ -106,10 +106,11 @@ def _open_full_text_screening(page: Page) -> None:
 
 
 def _decide(page: Page, record_id: int, choice: str, reason: str) -> Response:
-    """Choose the reason (if any) from the list, leave the list with Escape, then press the choice's key."""
+    """Choose the reason (if any) from the list and, the list still focused, press the choice's key."""
     if reason:
-        _panel(page).get_by_label(REASON_LABEL).select_option(reason)
-        page.keyboard.press("Escape")
+        reasons = _panel(page).get_by_label(REASON_LABEL)
+        reasons.select_option(reason)
+        reasons.focus()
     return _press(page, KEYS[choice], f"/{record_id}/decide/")
 
 
