@@ -128,11 +128,14 @@ def _selection(review: Review, flow: PrismaFlow) -> list[str]:
     how = "independently and blind to each other's decisions" if review.reviewers_per_record > 1 else ""
     title = screening_agreement_combined(review=review, stage=Stage.TITLE_ABSTRACT)
     full = screening_agreement_combined(review=review, stage=Stage.FULL_TEXT)
+    # While screening goes on, what has been screened to a decision; the rest is said to be under way below.
+    titles_screened = flow.screened - flow.awaiting_screening
+    full_texts_screened = flow.assessed - flow.awaiting_full_text
     sentences = [
-        f"{people} {how} screened {_number(flow.screened)} titles and abstracts{_agreement(title)}".replace(
+        f"{people} {how} screened {_number(titles_screened)} titles and abstracts{_agreement(title)}".replace(
             "  ", " "
         )
-        + (f" and {_number(flow.assessed)} full texts{_agreement(full)}" if flow.assessed else "")
+        + (f" and {_number(full_texts_screened)} full texts{_agreement(full)}" if full_texts_screened else "")
         + ".",
         _order(review),
     ]
@@ -146,8 +149,10 @@ def _selection(review: Review, flow: PrismaFlow) -> list[str]:
         )
     if flow.awaiting_screening or flow.awaiting_full_text:
         sentences.append(
-            f"At the time of writing {_number(flow.awaiting_screening)} titles and abstracts and "
-            f"{_number(flow.awaiting_full_text)} full texts were still being screened."
+            f"At the time of writing {_number(flow.awaiting_screening)} "
+            f"{'title and abstract' if flow.awaiting_screening == 1 else 'titles and abstracts'} and "
+            f"{_number(flow.awaiting_full_text)} full text{'' if flow.awaiting_full_text == 1 else 's'} "
+            "were still being screened."
         )
     return sentences
 

@@ -6,6 +6,7 @@ from report.methods import RANDOM_ORDER, methods_text
 from report.prisma import prisma_flow
 from screening.selectors import screening_ranking_periods
 from screening.services.ranking import ranking_settings_update
+from tests.report.helpers import build_flow_review
 from tests.screening.helpers import decide, records_to_screen
 
 
@@ -71,3 +72,15 @@ def test_periods_follow_the_setting_on_and_off_and_ignore_the_recall_target(revi
         for on, off in screening_ranking_periods(review=review)
     ]
     assert periods == [("2026-03-01", "2026-03-03"), ("2026-03-04", None)]
+
+
+def test_while_screening_goes_on_it_counts_what_was_screened_to_a_decision(
+    review, owner, lead, reviewer, second_reviewer
+):
+    build_flow_review(review, owner, lead, reviewer, second_reviewer)  # by hand in tests/report/helpers.py
+
+    text = _selection(review)
+
+    assert "screened 12 titles and abstracts" in text  # 13 in the flow, 1 not yet decided
+    assert " and 5 full texts" in text  # 6 assessed, 1 conflict not yet resolved
+    assert "At the time of writing 1 title and abstract and 1 full text were still being screened." in text
