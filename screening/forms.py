@@ -23,4 +23,13 @@ class FullTextUploadForm(forms.Form):
 
 
 class NotRetrievableForm(forms.Form):
-    note = forms.CharField(required=False, max_length=300, label="What was tried")
+    # PRISMA's "reports not retrieved" is only as good as the search behind it, and one mark settles the record
+    # for both reviewers: so the mark says what was tried.
+    note = forms.CharField(
+        max_length=300,
+        label="What was tried",
+        error_messages={
+            "required": "Say what was tried to get the full text (for example: library, interlibrary loan, "
+            "e-mailed the authors) before marking it as not retrievable."
+        },
+    )

@@ -279,10 +279,14 @@ def full_text_upload(request: HtmxHttpRequest, access: ReviewAccess, record_id: 
 def full_text_not_retrievable(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     record_stage = _full_text_stage(access, record_id)
     form = NotRetrievableForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
+        if not form.is_valid():
+            raise ReviewRuleError(" ".join(error for errors in form.errors.values() for error in errors))
         services.full_text_mark_not_retrievable(
-            review=access.review, record=record_stage.record, actor=request.user, note=note
+            review=access.review,
+            record=record_stage.record,
+            actor=request.user,
+            note=form.cleaned_data["note"],
         )
     except ReviewRuleError as error:
         messages.error(request, str(error))

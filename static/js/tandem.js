@@ -20,6 +20,15 @@ document.addEventListener("submit", function (event) {
 document.addEventListener("DOMContentLoaded", function () { tandemDrawBars(document); });
 document.addEventListener("htmx:afterSwap", function (event) { tandemDrawBars(event.target.parentNode || document); });
 
+// A message tells of the last thing done (a full text uploaded, a record marked): once something else is done
+// in place, it is stale. Only for posts: the Import page's progress polls in place too.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var config = event.detail.requestConfig;
+  if (event.detail.successful && config && config.verb === "post") {
+    document.querySelectorAll("main > [role=status]").forEach(function (status) { status.remove(); });
+  }
+});
+
 // Screening keys: i include, m maybe, e exclude, u undo, n note. Never while typing in a field. A list in
 // the panel (the reason for excluding) keeps the focus once a reason is chosen; its keys are the arrows, so
 // the screening keys go on working there rather than jumping to an option by its first letter.

@@ -256,12 +256,14 @@ def test_two_blind_reviewers_screen_full_texts_and_the_lead_resolves_a_reason_co
     expect(bob_page).to_have_url(f"{live_server.url}{STAGE_PATH}{second}/")
     expect(_record_heading(bob_page)).to_have_text(titles[second])
     expect(_progress(bob_page)).to_have_text("1 done · 3 left")
+    expect(bob_page.get_by_role("status")).to_have_count(0)  # the upload's message was about the first record
     assert _full_text_decisions(review) == {("bob", first): ("include", "")}
     assert _stage_statuses(review)[first] == ("open", "")
     assert RecordStage.objects.get(record_id=first, stage=Stage.FULL_TEXT).decision_count == 1
 
     # The second cannot be found: he says what was tried and marks it as not retrievable.
     bob_page.get_by_label("Could not get it? Say what was tried").fill(MISSING_NOTE)
+    bob_page.once("dialog", lambda dialog: dialog.accept())  # it settles the record for both: asked first
     with bob_page.expect_navigation():
         bob_page.get_by_role("button", name="Mark as not retrievable").click()
     expect(bob_page).to_have_url(f"{live_server.url}{STAGE_PATH}{second}/")

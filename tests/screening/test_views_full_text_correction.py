@@ -158,3 +158,17 @@ def test_a_record_marked_not_retrievable_gets_its_pdf_after_all_and_reopens(
 def test_a_first_upload_has_nothing_before_it_in_the_history(review, record, reviewer):
     _upload(review, record, reviewer)
     assert AuditEvent.objects.filter(action="fulltext.upload").get().before is None
+
+
+def test_marking_not_retrievable_needs_what_was_tried(review, record, reviewer, client_for):
+    client = client_for(reviewer)
+    url = reverse("screening:fulltext_not_retrievable", args=[review.slug, record.pk])
+
+    response = client.post(url, {"note": "  "}, follow=True)
+
+    assert "Say what was tried to get the full text" in response.content.decode()
+    assert status(record, Stage.FULL_TEXT) == "open"
+    assert not FullText.objects.filter(record=record, is_not_retrievable=True).exists()
+
+    client.post(url, {"note": "Library and interlibrary loan; authors did not answer."})
+    assert status(record, Stage.FULL_TEXT) == "not_retrievable"
