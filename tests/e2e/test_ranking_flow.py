@@ -113,6 +113,7 @@ def test_ranking_orders_the_queue_and_stopping_is_reported(live_server, new_page
     expect(aid.get_by_role("heading", name="When to stop")).to_be_visible()
     screened = decided + falls_left
     expect(aid).to_contain_text(f"{screened} of {len(FALLS) + len(OTHERS)}")
+    alice.once("dialog", lambda dialog: dialog.accept())  # it sets records aside: asked first
     alice.get_by_role("button", name="Stop screening here").click()
     unscreened = len(FALLS) + len(OTHERS) - screened
     expect(

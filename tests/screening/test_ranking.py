@@ -171,8 +171,21 @@ def test_the_overview_shows_the_stopping_aid(
         decide(review, record, second_reviewer, choice)
     page = client_for(lead).get(reverse("report:overview", args=[review.slug])).content.decode()
     assert "When to stop" in page and "8 of 20" in page and "Stopping test (recall ≥ 95%)" in page
+    assert "<dt>Records anyone included or marked maybe</dt><dd>3</dd>" in page
     mine = client_for(reviewer).get(reverse("report:overview", args=[review.slug])).content.decode()
     assert "When to stop (your screening)" in mine
+    assert "<dt>Records you included or marked maybe</dt><dd>3</dd>" in mine
+
+
+def test_the_stopping_aid_says_plainly_when_no_sample_gives_a_sign_yet(
+    review, mixed, ranking_on, lead, reviewer, second_reviewer, client_for
+):
+    for record in mixed["diabetes"][:3]:  # nothing but includes: no run of excludes to test
+        decide(review, record, reviewer, "include")
+        decide(review, record, second_reviewer, "include")
+    page = client_for(lead).get(reverse("report:overview", args=[review.slug])).content.decode()
+    assert "Not yet: the records screened so far give no sign that recall has reached 95% (p = 1.0;" in page
+    assert "among the last 0 records" not in page
 
 
 @needs_redis
