@@ -253,3 +253,17 @@ def test_a_full_text_conflict_whose_votes_now_agree_offers_their_reason(
 
     assert "The reviewers now agree:</strong> exclude (Wrong population)." in card
     assert '<option value="Wrong population" selected>' in card
+
+
+def test_the_resolved_card_shows_the_leads_note(review, records, reviewer, second_reviewer, lead, client_for):
+    _conflict(review, records[0], reviewer, second_reviewer)
+
+    response = client_for(lead).post(
+        reverse("screening:resolve", args=[review.slug, "title-abstract", records[0].pk]),
+        {"choice": "include", "note": "Population fits on a close reading"},
+        headers={"HX-Request": "true"},
+    )
+
+    body = response.content.decode()
+    assert "Resolved: included</strong> by" in body
+    assert "“Population fits on a close reading”" in body
