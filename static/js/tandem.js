@@ -29,12 +29,20 @@ document.addEventListener("htmx:afterRequest", function (event) {
   }
 });
 
+// Back and Forward change the address at once, but htmx then fetches that page (it keeps no history cache)
+// and the panel of the record left stays until it arrives: a key pressed meanwhile would decide that record,
+// not the one in the address bar. So the keys wait for the restore; a restore that fails reloads the page.
+var tandemRestoring = false;
+document.addEventListener("htmx:historyCacheMiss", function () { tandemRestoring = true; });
+document.addEventListener("htmx:historyRestore", function () { tandemRestoring = false; });
+document.addEventListener("htmx:historyCacheMissLoadError", function () { window.location.reload(); });
+
 // Screening keys: i include, m maybe, e exclude, u undo, n note. Never while typing in a field. A list in
 // the panel (the reason for excluding) keeps the focus once a reason is chosen; its keys are the arrows, so
 // the screening keys go on working there rather than jumping to an option by its first letter.
 document.addEventListener("keydown", function (event) {
   var panel = document.querySelector("[data-screening]");
-  if (!panel || event.ctrlKey || event.metaKey || event.altKey) { return; }
+  if (!panel || tandemRestoring || event.ctrlKey || event.metaKey || event.altKey) { return; }
   var target = event.target;
   var inPanelList = target.matches("select") && panel.contains(target);
   if (target.matches("input, textarea, select, [contenteditable]") && (!inPanelList || event.key === "Escape")) {
