@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
-from coding.services.excerpts import ExcerptInput
+from coding.services.excerpts import EXCERPT_NEEDS_PASSAGE, ExcerptInput
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -22,6 +23,26 @@ class ExcerptForm(forms.Form):
     new_code_theme = forms.CharField(required=False, max_length=200)
     new_code_subtheme = forms.CharField(required=False, max_length=200)
     note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self) -> dict:
+        # The service's minimum, checked here too so the panel can point at the quote: a passage selected in
+        # the text (start before end) or a quote typed in. Codes, valence and the rest may come later.
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        has_passage = start is not None and end is not None and end > start
+        if not has_passage and not cleaned.get("quote") and "quote" not in self.errors:
+            self.add_error("quote", EXCERPT_NEEDS_PASSAGE)
+        return cleaned
+
+    @property
+    def refusal(self) -> str:
+        """Why the panel refuses what was sent, in sentences; a message about one field names it."""
+        reasons = []
+        for name, errors in self.errors.items():
+            for error in errors:
+                is_plain = name == NON_FIELD_ERRORS or error == EXCERPT_NEEDS_PASSAGE
+                reasons.append(error if is_plain else f"{self[name].label}: {error}")
+        return " ".join(reasons)
 
     def excerpt_input(self, data) -> ExcerptInput:
         cleaned = self.cleaned_data

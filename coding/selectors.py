@@ -57,7 +57,11 @@ class StudyRow:
     mine: CodingAssignment | None
     my_excerpts: int
     coders: list[CodingAssignment] = field(default_factory=list)
+    # The coders' excerpts in all, each coder's beside their assignment, and the lead's reconciled ones: a
+    # study coded by two and reconciled has three sets, which one sum would run together.
     excerpts: int = 0
+    coder_excerpts: list[tuple[CodingAssignment, int]] = field(default_factory=list)
+    reconciled_excerpts: int = 0
     final_excerpts: int = 0
     is_reconciling: bool = False
     is_reconciled: bool = False
@@ -123,7 +127,9 @@ def coding_study_rows(
         )
         if sees_all:
             row.coders = assignments
-            row.excerpts = sum(n for key, n in counts[study.pk].items() if key != "final")
+            row.coder_excerpts = [(each, counts[study.pk].get(each.coder_id, 0)) for each in assignments]
+            row.excerpts = sum(n for key, n in counts[study.pk].items() if key not in ("final", None))
+            row.reconciled_excerpts = counts[study.pk].get(None, 0)
         rows.append(row)
     return rows
 

@@ -38,7 +38,13 @@ STUDY_RECONCILING = "The lead is reconciling this study; its coders' excerpts ca
 CODER_DONE = "You have marked this study done; reopen it to change your excerpts."
 CODER_NOT_ON_STUDY = "You are not one of this study's coders."
 CODER_NOT_DONE = "You have not marked this study done."
-EXCERPT_NEEDS_PASSAGE = "Select a passage of the text, or type the quote in."
+EXCERPT_NEEDS_PASSAGE = (
+    "Nothing was saved: an excerpt needs a quote. Select a passage of the text, or type the quote in."
+)
+EXCERPT_BLANK_PASSAGE = (
+    "Nothing was saved: the selected passage is only blank space. "
+    "Select the words to code, or type the quote in."
+)
 EXCERPT_OUTSIDE_TEXT = (
     "That passage is not in the study's text (it may have been read again): select it again."
 )
@@ -211,6 +217,9 @@ def _place(review: Review, record: Record, data: ExcerptInput, excerpt: Excerpt)
         text = "".join(page.text for page in pages)
         if data.start < 0 or data.end > len(text):
             raise ReviewRuleError(EXCERPT_OUTSIDE_TEXT)
+        # A stray double click at the end of a line selects only its line break: no quote to code.
+        if not text[data.start : data.end].strip():
+            raise ReviewRuleError(EXCERPT_BLANK_PASSAGE)
         excerpt.start, excerpt.end, excerpt.quote = data.start, data.end, text[data.start : data.end]
         excerpt.page, excerpt.anchor = page_of(pages, data.start), Excerpt.Anchor.ANCHORED
         return

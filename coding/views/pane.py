@@ -201,9 +201,14 @@ def _may_write_new(request, access: ReviewAccess, record) -> dict:
 
 
 def _quote_at(record, start, end) -> str:
+    """The passage at these offsets; none when it is only blank space, so the panel asks for a typed quote
+    rather than showing an empty one."""
+    if start is None or end is None:
+        return ""
     study_text = selectors.study_text_of(record=record)
     pages = selectors.study_pages(study_text=study_text)
-    return "".join(page.text for page in pages)[start:end] if start is not None and end is not None else ""
+    passage = "".join(page.text for page in pages)[start:end]
+    return passage if passage.strip() else ""
 
 
 def _render_workspace(
@@ -305,11 +310,15 @@ def excerpt_new(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) 
     record = study_or_404(access, record_id)
     state = _may_write_new(request, access, record)
     form = ExcerptForm(request.POST if request.method == "POST" else request.GET)
-    form.is_valid()
+    is_well_formed = form.is_valid()
     start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
     if request.method == "GET":
         initial = ExcerptForm(initial={"start": start, "end": end, "page": form.cleaned_data.get("page")})
         return _render_panel(request, access, record, form=initial, quote=_quote_at(record, start, end))
+    if not is_well_formed:
+        return _render_refused(
+            request, access, record, form=form, quote=_quote_at(record, start, end), panel_error=form.refusal
+        )
     try:
         excerpt = excerpt_services.excerpt_save(
             review=access.review, record=record, actor=request.user, data=form.excerpt_input(request.POST)
@@ -374,7 +383,8 @@ def excerpt_edit(
     if not editable:
         forbid(request, excerpt_services.EXCERPT_NOT_YOURS)
     form = ExcerptForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return _render_refused(request, access, record, form=form, excerpt=excerpt, panel_error=form.refusal)
     before = copy(excerpt)  # where it was, for the pages to draw again
     try:
         excerpt = excerpt_services.excerpt_save(

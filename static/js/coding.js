@@ -13,6 +13,8 @@ function tandemLocalOffset(pageText, node, offset) {
 function tandemSelectionOffsets(container) {
   var selection = window.getSelection();
   if (!selection || !selection.rangeCount || selection.isCollapsed) { return null; }
+  // A double click past the end of a line selects only its line break: nothing to code, so no panel.
+  if (!selection.toString().trim()) { return null; }
   var range = selection.getRangeAt(0);
   var start = null, end = null, page = null;
   container.querySelectorAll(".page-text").forEach(function (pageText) {
@@ -98,4 +100,11 @@ document.addEventListener("keydown", function (event) {
     var link = document.querySelector("#coding-panel [data-key='t']");
     if (link) { event.preventDefault(); link.click(); }
   }
+});
+
+// A refused save says why at the top of the panel, well above the button that was pressed: bring the
+// message into view. htmx:load, not afterSwap: an outerHTML swap reports afterSwap on the panel it removed.
+document.addEventListener("htmx:load", function (event) {
+  var error = event.target.querySelector && event.target.querySelector("#panel-error");
+  if (error) { error.scrollIntoView({ block: "nearest" }); }
 });

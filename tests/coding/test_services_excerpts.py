@@ -143,6 +143,19 @@ def test_an_excerpt_needs_a_passage_or_a_typed_quote(review, reviewer, study):
         code_excerpt(review, study, reviewer, quote="   ")
 
 
+def test_a_passage_of_only_blank_space_is_refused(review, reviewer, study):
+    line_break = text_of(study).index("\n")
+
+    with pytest.raises(ReviewRuleError, match="only blank space"):
+        excerpt_save(
+            review=review,
+            record=study,
+            actor=reviewer,
+            data=ExcerptInput(start=line_break, end=line_break + 1),
+        )
+    assert not Excerpt.objects.exists()
+
+
 def test_a_typed_in_excerpt_keeps_its_quote_and_page_without_offsets(review, reviewer, studies):
     # No text at all for this study: a typed quote is all there is.
     excerpt = code_excerpt(review, studies[1], reviewer, quote="  Nurses lacked private rooms.  ", page=7)

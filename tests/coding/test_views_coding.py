@@ -341,3 +341,34 @@ def test_a_save_over_htmx_sends_only_what_changed(review, study, reviewer, clien
     body = client.post(_url("excerpt_delete", review, study.pk, saved.pk), headers=HTMX).content.decode()
     assert 'id="excerpt-list" aria-labelledby="excerpts-heading" hx-swap-oob="true"' in body
     assert "None yet." in body and 'Excerpts <span class="muted">(0)</span>' in body
+
+
+def test_the_study_list_counts_each_coders_excerpts_and_the_reconciled_ones_apart(
+    review, study, lead, reviewer, second_reviewer, client_for
+):
+    from coding.selectors import coding_study_rows
+    from coding.services.reconcile import coding_reconciliation_open, coding_unit_reconcile
+
+    passage = "Time pressure was the main barrier for nurses."
+    bobs = code_excerpt(review, study, reviewer, passage=passage)
+    code_excerpt(review, study, reviewer, passage="Training in pain assessment helped nurses feel confident.")
+    carols = code_excerpt(review, study, second_reviewer, passage=passage)
+    for coder in (reviewer, second_reviewer):
+        coding_mark_done(review=review, record=study, coder=coder)
+    coding_reconciliation_open(review=review, record=study, lead=lead)
+    coding_unit_reconcile(
+        review=review, record=study, lead=lead, excerpt_ids=[bobs.pk, carols.pk], action="merge"
+    )
+
+    body = client_for(lead).get(_url("studies", review)).content.decode()
+    # Two by bob, one by carol and the one the lead made of their pair: not "4" run together.
+    assert "<li>2 by bob</li>" in body and "<li>1 by carol</li>" in body and "<li>1 reconciled</li>" in body
+    lead_row = next(
+        row for row in coding_study_rows(review=review, viewer=lead, sees_all=True) if row.record == study
+    )
+    assert [(each.coder.username, n) for each, n in lead_row.coder_excerpts] == [("bob", 2), ("carol", 1)]
+    assert (lead_row.excerpts, lead_row.reconciled_excerpts, lead_row.final_excerpts) == (3, 1, 1)
+    # A blinded coder's row tells nothing of the other coder.
+    carol_rows = coding_study_rows(review=review, viewer=second_reviewer, sees_all=False)
+    carol_row = next(row for row in carol_rows if row.record == study)
+    assert (carol_row.coder_excerpts, carol_row.reconciled_excerpts, carol_row.excerpts) == ([], 0, 0)

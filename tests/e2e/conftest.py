@@ -156,6 +156,16 @@ def page(new_page: Callable[[], Page]) -> Page:
     return new_page()
 
 
+def open_as(new_page, live_server, user, path: str, *, viewport: dict[str, int] | None = None) -> Page:
+    """A fresh page, logged in as ``user`` (whose password is the factories' ``TEST_PASSWORD``), at ``path``."""
+    from tests.factories import TEST_PASSWORD
+
+    page = new_page(viewport=viewport)
+    login(page, live_server, user.get_username(), TEST_PASSWORD)
+    page.goto(f"{live_server.url}{path}")
+    return page
+
+
 def login(page: Page, live_server, username: str, password: str) -> None:
     """Log in through the real form and wait for the page it leads to."""
     login_path = "/accounts/login/"
