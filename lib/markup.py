@@ -15,8 +15,15 @@ import nh3
 INLINE_TAGS = frozenset({"sub", "sup", "i", "em", "b", "strong"})
 _BLOCK_BREAK = re.compile(r"<\s*br\s*/?\s*>|<\s*/?\s*(?:p|div|li|h[1-6])(?:\s[^>]*)?>", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-# A "<" that does not open a whole tag is text ("p <0.05", "x <y"): escaped before the HTML is read.
-_STRAY_LESS_THAN = re.compile(r"<(?!/?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>)")
+# Elements a database's titles and abstracts carry (HTML, and JATS's inline names in some exports).
+_ELEMENTS = (
+    "a|abbr|b|big|blockquote|bold|br|caption|cite|code|dd|del|dfn|div|dl|dt|em|font|h[1-6]|hr|i|iframe|img|inf|ins|"
+    "italic|kbd|li|mark|object|ol|p|pre|q|s|sc|script|small|span|strike|strong|style|sub|sup|table|tbody|td|"
+    "tfoot|th|thead|tr|tt|u|ul|underline|var|wbr"
+)
+# A "<" that does not open a whole tag of one of those is text ("p <0.05", "x <y", "values <LOD and >LOQ",
+# "scores <median were >mean"): escaped before the HTML is read, so no words are lost between two signs.
+_STRAY_LESS_THAN = re.compile(rf"<(?!/?(?:{_ELEMENTS})(?:\s[^<>]*)?/?>)", re.IGNORECASE)
 _TAG = re.compile(r"(<[^>]*>)")
 _LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z]")
 

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core import validators
+from django.utils.text import slugify
 
 from reviews.models import Review, Role
 from reviews.parsers.base import FORMAT_NAMES
@@ -27,17 +28,34 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+REVIEW_SLUG_INVALID = (
+    "A short name has only letters (a–z), digits, hyphens and underscores, and no spaces or other signs."
+)
+REVIEW_SLUG_SUGGESTION = " For example “{suggestion}”."
+
+
 class ReviewCreateForm(forms.Form):
     title = forms.CharField(max_length=300)
-    slug = forms.SlugField(
+    # A CharField checked below rather than a SlugField, whose error names Django's "slug" and no example.
+    slug = forms.CharField(
         max_length=60,
         label="Short name",
-        help_text="Used in addresses, e.g. “tdf-barriers”. Letters, digits, hyphens.",
+        help_text="Used in addresses, e.g. “tdf-barriers”. Letters (a–z), digits, hyphens and underscores.",
     )
     review_type = forms.ChoiceField(choices=Review.ReviewType.choices, label="Type of review")
     question = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Review question"
     )
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if not validators.slug_re.fullmatch(slug):
+            suggestion = slugify(slug)[:60].strip("-_")
+            raise forms.ValidationError(
+                REVIEW_SLUG_INVALID
+                + (REVIEW_SLUG_SUGGESTION.format(suggestion=suggestion) if suggestion else "")
+            )
+        return slug
 
 
 class ReviewSettingsForm(forms.Form):
@@ -156,7 +174,10 @@ class InvitationForm(forms.Form):
     invitee = forms.CharField(
         max_length=254,
         label="E-mail address or username",
-        help_text="They get a link by e-mail and join once they accept it.",
+        help_text=(
+            "A username only for someone who already has an account here. They get a link by e-mail and "
+            "join once they accept it."
+        ),
     )
     roles = forms.MultipleChoiceField(
         choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, initial=[Role.REVIEWER]
@@ -231,6 +252,9 @@ class MemberRolesForm(forms.Form):
     )
 
 
+IMPORT_NEEDS_DATABASE = "Name the database this file came from."
+
+
 class ImportFileForm(forms.Form):
     """One file of an upload and the database it came from."""
 
@@ -251,14 +275,28 @@ class ImportFileForm(forms.Form):
         choices=[("", "Detect from the file"), *FORMAT_NAMES.items()],
     )
 
+    def __init__(self, *args, is_first: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if is_first:
+            # The browser asks for these before anything is sent: a refused upload comes back without the
+            # files chosen (a browser never fills a file input again), and each would have to be picked again.
+            # Only the first row: the others may stay empty, and their check is the server's (clean below).
+            self.fields["file"].widget.attrs["required"] = True
+            self.fields["source_name"].widget.attrs["required"] = True
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("file") and not (cleaned.get("source_name") or "").strip():
-            self.add_error("source_name", "Name the database this file came from.")
+            self.add_error("source_name", IMPORT_NEEDS_DATABASE)
         return cleaned
 
 
-ImportFileFormSet = forms.formset_factory(ImportFileForm, extra=3, max_num=10)
+class BaseImportFileFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict:
+        return {**super().get_form_kwargs(index), "is_first": index == 0}
+
+
+ImportFileFormSet = forms.formset_factory(ImportFileForm, formset=BaseImportFileFormSet, extra=3, max_num=10)
 
 
 class RecordEditForm(forms.Form):

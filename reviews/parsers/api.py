@@ -21,6 +21,7 @@ from .detect import detect_binary_format, detect_text_format
 from .endnote_tagged import parse_endnote_tagged
 from .endnote_xml import parse_endnote_xml
 from .nbib import parse_nbib
+from .normalise import decode_character_references
 from .pubmed_xml import parse_pubmed_xml
 from .ris import parse_ris
 from .tabular import csv_rows, parse_table, xlsx_rows
@@ -122,4 +123,10 @@ def _result(
         raise ImportFormatError(
             f"no records found: read as {FORMAT_NAMES[fmt]}, but {_NOTHING_FOUND[fmt]}", filename=filename
         )
+    # Here, where every reader's records pass, and before deduplication, which then compares (and stores) the
+    # same text the records are written with. The raw fields keep what the file said.
+    for record in records:
+        record.title = decode_character_references(record.title)
+        record.abstract = decode_character_references(record.abstract)
+        record.journal = decode_character_references(record.journal)
     return ParseResult(format=fmt, encoding=encoding, records=records, warnings=warnings)

@@ -1,7 +1,8 @@
-"""Small, format-independent clean-ups: DOI, PMID, year, pages, whitespace."""
+"""Small, format-independent clean-ups: DOI, PMID, year, pages, whitespace, character references."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote
@@ -96,6 +97,22 @@ def _is_clean(value: str) -> bool:
         if character in value:
             return False
     return True
+
+
+# A complete HTML character reference: named, decimal or hexadecimal, ending in ";".
+_CHARACTER_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def decode_character_references(value: str) -> str:
+    """The text with HTML character references decoded ("p &lt; 0.05" as "p < 0.05"): some exports (Scopus
+    RIS among them) write them in titles and abstracts. Only complete ones, ending in ";": html.unescape on
+    the whole text would also read the few names HTML allows without one ("R&D &not tested" as "R&D ¬
+    tested")."""
+    if "&" not in value:
+        return value
+    decoded = _CHARACTER_REFERENCE.sub(lambda reference: html.unescape(reference.group(0)), value)
+    # "&nbsp;" or "&#10;" decode to whitespace, which the readers have already collapsed everywhere else.
+    return clean(decoded) if decoded != value else value
 
 
 def clean_each(values: Iterable[str]) -> list[str]:

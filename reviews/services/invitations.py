@@ -1,8 +1,10 @@
 """Invitations: how anyone joins a review. An owner invites an e-mail address or a username with roles; the
 invitee follows a one-time link and joins (signing up first if they have no account).
 
-What the owner sees never depends on whether an account answers to what they typed: the invitation is
-created, listed and audited the same way either way, and only the invitee learns more.
+What the owner sees never depends on whether an account answers to an e-mail address they typed: the
+invitation is created, listed and audited the same way either way, and only the invitee learns more. A
+username is different: an invitation to one goes to its account's address, so a username no account answers
+to (a typo, most often) is refused with a reason instead of being kept as an invitation nobody can receive.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ INVITATION_NOT_YOURS = (
     "Log out, then follow the link again."
 )
 INVITATION_HAS_ACCOUNT = "An account already uses this e-mail address: log in to accept the invitation."
+INVITE_NO_SUCH_USERNAME = (
+    "There is no user with the username “{invitee}”. Check the spelling, or invite someone new by their "
+    "e-mail address."
+)
+INVITE_USERNAME_WITHOUT_ADDRESS = (
+    "The account “{invitee}” has no e-mail address, so no link can reach it. Ask them to add one on their "
+    "profile page, then invite them again."
+)
 
 _SALT = "tandem.invitation"
 
@@ -99,7 +109,7 @@ def invitation_has_account(invitation: Invitation) -> bool:
 
 def _invitation_send(invitation: Invitation, *, site_url: str) -> None:
     if not invitation.email:
-        return  # a username no account has: nowhere to send it, and the owner is not told so
+        return  # an account that has lost its address since it was invited: nowhere to send it
     inviter = invitation.invited_by
     mail_queue(
         recipient=invitation.email,
@@ -121,6 +131,17 @@ def _fresh_link(invitation: Invitation) -> None:
     invitation.expires_at = now + dt.timedelta(days=settings.INVITATION_EXPIRY_DAYS)
 
 
+def _username_address(username: str) -> str:
+    """The address an invitation to this username goes to. A deactivated account counts as none: it
+    could not accept."""
+    account = User.objects.filter(username__iexact=username, is_active=True).first()
+    if account is None:
+        raise ReviewRuleError(INVITE_NO_SUCH_USERNAME.format(invitee=username))
+    if not account.email:
+        raise ReviewRuleError(INVITE_USERNAME_WITHOUT_ADDRESS.format(invitee=username))
+    return account.email
+
+
 @transaction.atomic
 def invitation_create(
     *, actor: AbstractBaseUser, review: Review, invitee: str, roles: set[str], site_url: str
@@ -132,11 +153,7 @@ def invitation_create(
         raise ReviewRuleError(INVITE_ALREADY_MEMBER.format(invitee=invitee))
     if review.invitations.filter(status=Invitation.Status.PENDING, invitee__iexact=invitee).exists():
         raise ReviewRuleError(INVITE_ALREADY_PENDING.format(invitee=invitee))
-    if "@" in invitee:
-        email = invitee
-    else:
-        account = User.objects.filter(username__iexact=invitee, is_active=True).first()
-        email = account.email if account is not None else ""
+    email = invitee if "@" in invitee else _username_address(invitee)
     invitation = Invitation(review=review, invitee=invitee, email=email, invited_by=actor, **flags)
     _fresh_link(invitation)
     invitation.save()

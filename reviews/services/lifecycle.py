@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from reviews.models import Review
 
 
@@ -24,7 +26,9 @@ class RecordsListener:
     * ``changed(review_id=, record_ids=)``: records merged away, brought back, removed or restored; the
       stage re-reads whether each is active.
     * ``started(record_ids=)``: which of these records the stage has already worked on; the core will not
-      merge two such records or delete the file they came from behind the team's back.
+      merge two such records or delete the file they came from behind the team's back. ``record_ids`` is a
+      set of ids or a query of them (``values_list("record_id", flat=True)``), so use it only to filter
+      (``record_id__in=``): asked about a whole file, the core does not read its records' ids first.
     * ``tables``: the stage's per-record tables, analysed with the core's after a large import.
     """
 
@@ -62,9 +66,9 @@ def records_changed(*, review_id: int, record_ids: Iterable[int]) -> None:
             listener.changed(review_id=review_id, record_ids=record_ids)
 
 
-def records_started(*, record_ids: set[int]) -> set[int]:
-    """The records any later stage has already worked on."""
-    if not record_ids:
+def records_started(*, record_ids: set[int] | QuerySet) -> set[int]:
+    """The records any later stage has already worked on, among a set of ids or a query of them."""
+    if not isinstance(record_ids, QuerySet) and not record_ids:
         return set()
     started: set[int] = set()
     for listener in lifecycle_listeners():

@@ -40,6 +40,11 @@ BATCH_SCREENING_STARTED = (
     "Screening has started on {count} record(s) from this file, so it cannot be deleted. "
     "Remove single records instead."
 )
+# What the Import page says instead of offering Delete: it knows that screening has started there, not on
+# how many records (selectors.import_batches_started).
+BATCH_SCREENING_STARTED_KEPT = (
+    "Screening has started on records from this file, so it cannot be deleted. Remove single records instead."
+)
 
 
 def _record_values(record: Record, fields=RECORD_EDITABLE_FIELDS) -> dict:

@@ -106,6 +106,8 @@ def _answer(request: HtmxHttpRequest, access: ReviewAccess, pair: DuplicatePair,
             "error": error,
             "to_check": selectors.duplicate_pair_queue(review=access.review).count(),
             "count_out_of_band": True,
+            # An undo answers on the Decided tab, which has no sentence counting the pairs to check.
+            "show_decided": show == "decided",
         }
         return render(request, "reviews/duplicates.html#pair-answer", context)
     if error:

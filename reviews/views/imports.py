@@ -21,7 +21,7 @@ from reviews.services.imports import (
     import_batch_retry,
     import_progress_get,
 )
-from reviews.services.records import import_batch_delete
+from reviews.services.records import BATCH_SCREENING_STARTED_KEPT, import_batch_delete
 from reviews.uploads import accepts_upload
 
 
@@ -78,6 +78,7 @@ def import_progress(request: HtmxHttpRequest, access: ReviewAccess, batch_id: in
     batch = get_object_or_404(ImportBatch, pk=batch_id, review=access.review)
     batch.progress = import_progress_get(batch.pk)
     batch.is_stalled = import_batch_is_stalled(batch)
+    _note_kept_files(access, [batch])
     context = {"access": access, "review": access.review, "batch": batch}
     response = render(request, "reviews/imports.html#batch-row", context)
     if batch.is_finished:
@@ -118,6 +119,7 @@ def _render_imports(request, access: ReviewAccess, formset, status: int = 200) -
     for batch in batches:
         batch.progress = None if batch.is_finished else import_progress_get(batch.pk)
         batch.is_stalled = import_batch_is_stalled(batch)
+    _note_kept_files(access, batches)
     context = {
         "access": access,
         "review": access.review,
@@ -127,6 +129,14 @@ def _render_imports(request, access: ReviewAccess, formset, status: int = 200) -
         **_totals_context(access),
     }
     return render(request, "reviews/imports.html", context, status=status)
+
+
+def _note_kept_files(access: ReviewAccess, batches: list[ImportBatch]) -> None:
+    """Files screening has started on say why they stay instead of offering a Delete that would be refused
+    (only owners are offered it)."""
+    started = selectors.import_batches_started(batches=batches) if access.is_owner else set()
+    for batch in batches:
+        batch.kept_because = BATCH_SCREENING_STARTED_KEPT if batch.pk in started else ""
 
 
 def _totals_context(access: ReviewAccess) -> dict:

@@ -15,7 +15,8 @@ from reviews.models import Invitation, Membership, Role
 from reviews.services import invitations
 
 REVIEW_CREATE_STAFF_ONLY = "On this site only administrators create reviews; ask one to create yours."
-# The same words whether or not an account answers to what the owner typed.
+# The same words whether or not an account answers to an address the owner typed (a username with no
+# account is refused by the service, with its reason).
 INVITATION_SENT = (
     "Invitation to {invitee} saved. If the address can receive mail, a link to join is on its way."
 )
@@ -86,7 +87,7 @@ def invitation_create(request: HtmxHttpRequest, access: ReviewAccess) -> HttpRes
                 site_url=request.build_absolute_uri("/"),
             )
         except ReviewRuleError as error:
-            form.add_error(None, str(error))
+            form.add_error("invitee", str(error))
         else:
             messages.success(request, INVITATION_SENT.format(invitee=invitation.invitee))
             return redirect("reviews:members", slug=access.review.slug)

@@ -26,3 +26,11 @@ def test_marks_follow_the_words_across_tags():
         'Effects of <mark class="kw-include">PM</mark><sub><mark class="kw-include">2.5</mark></sub>'
     )
     assert markup_with_marks("x <y", lambda plain: [(0, 1, "k")]) == '<mark class="k">x</mark> &lt;y'
+
+
+def test_a_less_than_sign_before_a_word_that_is_no_element_keeps_the_words_after_it():
+    assert inline_markup("scores <median were >mean in <i>both</i> arms") == (
+        "scores &lt;median were &gt;mean in <i>both</i> arms"
+    )
+    assert plain_text("levels <LOD in 12 samples and >LOQ in 3") == "levels <LOD in 12 samples and >LOQ in 3"
+    assert inline_markup("<italic>Escherichia coli</italic> <SPAN>kept</SPAN>") == "Escherichia coli kept"

@@ -51,7 +51,7 @@ def test_the_owner_is_told_the_same_for_known_and_unknown_addresses(
 ):
     UserFactory(username="erin", email="erin@example.org")
     pages = []
-    for invitee in ("erin@example.org", "nobody@example.org", "erin", "nobody"):
+    for invitee in ("erin@example.org", "nobody@example.org", "erin"):
         with django_capture_on_commit_callbacks(execute=True):
             response = _invite_through_page(owner_client, review, invitee)
         assert response.status_code == 302
@@ -80,6 +80,27 @@ def test_inviting_a_member_or_someone_invited_is_refused_with_a_reason(review, o
     invite(review, owner, "erin@example.org")
     response = _invite_through_page(owner_client, review, "Erin@example.org")
     assert response.status_code == 400 and "already invited" in response.content.decode()
+
+
+def test_a_username_no_account_has_is_refused_with_a_reason(review, owner_client, mailoutbox):
+    """An invitation to a mistyped username could reach nobody: the owner is told, and nothing is kept."""
+    response = _invite_through_page(owner_client, review, "nobody-here")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert service.INVITE_NO_SUCH_USERNAME.format(invitee="nobody-here") in page
+    assert 'id="id_invitee_error"' in page
+    assert not Invitation.objects.exists() and mailoutbox == []
+    assert not AuditEvent.objects.filter(action="invitation.create").exists()
+
+
+def test_a_deactivated_or_addressless_account_is_not_invited_by_username(review, owner, owner_client):
+    UserFactory(username="erin", email="erin@example.org", is_active=False)
+    UserFactory(username="finn", email="")
+    response = _invite_through_page(owner_client, review, "erin")
+    assert service.INVITE_NO_SUCH_USERNAME.format(invitee="erin") in response.content.decode()
+    response = _invite_through_page(owner_client, review, "finn")
+    assert service.INVITE_USERNAME_WITHOUT_ADDRESS.format(invitee="finn") in response.content.decode()
+    assert response.status_code == 400 and not Invitation.objects.exists()
 
 
 @pytest.mark.parametrize("invitee", ["not an address", "x@", ""])

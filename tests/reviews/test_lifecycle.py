@@ -25,7 +25,7 @@ class Heard:
             name="heard",
             entered=lambda *, review, record_ids: self.entered.append(sorted(record_ids)),
             changed=lambda *, review_id, record_ids: self.changed.append(sorted(record_ids)),
-            started=lambda *, record_ids: self.started_on & record_ids,
+            started=lambda *, record_ids: self.started_on & set(record_ids),
         )
 
 

@@ -1,12 +1,15 @@
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from reviews.models import DuplicatePair, ImportBatch, Record
-from tests.reviews.importing import FIXTURES
+from reviews.models import DuplicatePair, ImportBatch, Record, SourceRecord
+from reviews.services.records import BATCH_SCREENING_STARTED_KEPT
+from tests.reviews.importing import FIXTURES, import_file
+from tests.screening.helpers import decide, ris_records
 
 
 def _upload_data(name="three.ris", source="Embase", content=None):
@@ -45,6 +48,44 @@ def test_a_file_without_a_database_name_is_refused(review, owner, client_for):
     assert response.status_code == 400
     assert "Name the database this file came from." in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def _input_tag(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+
+
+def test_the_browser_asks_for_the_first_file_and_its_database_before_sending(review, owner, client_for):
+    """A refused upload comes back with its file inputs empty, so the browser checks the first row first."""
+    page = client_for(owner).get(reverse("reviews:imports", args=[review.slug])).content.decode()
+    assert " required" in _input_tag(page, "files-0-file")
+    assert " required" in _input_tag(page, "files-0-source_name")
+    # The other rows may stay empty; the server checks those (the test above).
+    assert " required" not in _input_tag(page, "files-1-file")
+    assert " required" not in _input_tag(page, "files-1-source_name")
+    assert re.search(
+        r'for="id_files-1-source_name">Database</label> <abbr class="required" title="[^"]+">\*</abbr>', page
+    )
+
+
+def test_a_file_screening_has_started_on_says_why_instead_of_offering_delete(
+    review, owner, reviewer, client_for
+):
+    screened = import_file(review, owner, "screened.ris", ris_records(3))
+    untouched = import_file(review, owner, "later.ris", ris_records(2, prefix="Other"), source="Embase")
+    decide(review, SourceRecord.objects.get(batch=screened, position=1).record, reviewer, "include")
+    client = client_for(owner)
+    page = client.get(reverse("reviews:imports", args=[review.slug])).content.decode()
+    assert reverse("reviews:import_delete", args=[review.slug, screened.pk]) not in page
+    assert reverse("reviews:import_delete", args=[review.slug, untouched.pk]) in page
+    assert page.count(BATCH_SCREENING_STARTED_KEPT) == 1
+    # The row a finished import's poll brings back says the same.
+    row = client.get(
+        reverse("reviews:import_progress", args=[review.slug, screened.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert BATCH_SCREENING_STARTED_KEPT in row and "import_delete" not in row and "/delete/" not in row
+    # Delete is refused all the same when asked for.
+    client.post(reverse("reviews:import_delete", args=[review.slug, screened.pk]))
+    assert ImportBatch.objects.filter(pk=screened.pk).exists()
 
 
 def test_a_bad_file_shows_why_it_failed(review, owner, client_for, django_capture_on_commit_callbacks):
@@ -165,8 +206,10 @@ def test_a_possible_duplicate_is_decided_with_htmx(review_with_records, lead, cl
         headers={"HX-Request": "true"},
     )
     assert "Different studies." in response.content.decode() and "<html" not in response.content.decode()
-    # The count of pairs to check in the tab follows the decision.
+    # The count of pairs to check in the tab follows the decision, and so does the sentence above the pairs.
     assert '<span id="pairs-to-check" hx-swap-oob="true">0</span>' in response.content.decode()
+    assert '<span id="pairs-to-check-sentence" hx-swap-oob="true">0 pairs</span>' in response.content.decode()
+    assert '<span id="pairs-to-check-sentence">1 pair</span> of records to check' in queue
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.DIFFERENT
 
@@ -192,6 +235,8 @@ def test_a_decided_pair_is_listed_under_decided_and_undone_there(
     assert f'id="pair-{pair.pk}"' in client.get(queue_url).content.decode()
     again = client_for(owner).post(undo_url, headers={"HX-Request": "true"}).content.decode()
     assert "nothing to undo" in again
+    # The Decided tab has the count in its tab only, not the sentence above the pairs to check.
+    assert 'id="pairs-to-check" hx-swap-oob="true"' in again and "pairs-to-check-sentence" not in again
 
 
 def test_reviewers_do_not_decide_duplicates(review_with_records, reviewer, client_for):

@@ -1,6 +1,9 @@
+import re
+
 from django.urls import reverse
 
-from reviews.models import AuditEvent, Membership, Role
+from reviews.forms import REVIEW_SLUG_INVALID, ReviewCreateForm
+from reviews.models import AuditEvent, Membership, Review, Role
 from tests.factories import UserFactory
 
 
@@ -104,3 +107,51 @@ def test_the_history_page_is_for_owners_and_leads(review, lead, reviewer, client
     url = reverse("reviews:audit_log", args=[review.slug])
     assert "review.create" in client_for(lead).get(url).content.decode()
     assert client_for(reviewer).get(url).status_code == 403
+
+
+def test_removing_a_member_asks_first_the_way_deleting_an_import_does(review, owner, reviewer, client_for):
+    membership = Membership.objects.get(review=review, user=reviewer)
+    remove_url = reverse("reviews:member_remove", args=[review.slug, membership.pk])
+    client = client_for(owner)
+    page = client.get(reverse("reviews:members", args=[review.slug])).content.decode()
+    row = client.post(
+        reverse("reviews:member_roles", args=[review.slug, membership.pk]),
+        {"roles": ["reviewer"]},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    for html in (page, row):
+        form = re.search(rf'<form method="post" action="{re.escape(remove_url)}"[^>]*>', html).group(0)
+        # static/js/tandem.js asks with data-confirm before any form.confirm is sent.
+        assert 'class="confirm"' in form
+        assert 'data-confirm="Remove bob from this review?' in form
+
+
+def test_a_short_name_with_spaces_is_refused_with_the_rule_and_an_example(client_for, outsider):
+    response = client_for(outsider).post(
+        reverse("reviews:create"),
+        {"title": "Restoration", "slug": "Restoration Review", "review_type": "systematic"},
+    )
+    page = response.content.decode()
+    assert REVIEW_SLUG_INVALID in page and "For example “restoration-review”." in page
+    assert "slug" not in page.split('id="id_slug_error"')[1].split("</small>")[0]
+    assert not Review.objects.exists()
+
+
+def test_the_short_name_takes_what_its_hint_says(client_for, outsider):
+    client = client_for(outsider)
+    hint = ReviewCreateForm().fields["slug"].help_text
+    assert "Letters (a–z), digits, hyphens and underscores" in hint
+    for slug in ("restoration-review_2", "Restoration-2"):
+        client.post(reverse("reviews:create"), {"title": "R", "slug": slug, "review_type": "systematic"})
+    assert set(Review.objects.values_list("slug", flat=True)) == {"restoration-review_2", "restoration-2"}
+
+
+def test_the_backup_section_says_who_restores_it_and_with_which_command(review, owner, client_for):
+    from django.core.management import load_command_class
+
+    page = client_for(owner).get(reverse("reviews:settings", args=[review.slug])).content.decode()
+    command = re.search(r"<code>python manage.py (\w+) FILE --slug NEW-NAME</code>", page)
+    assert command and "whoever runs the Tandem server restores it" in page
+    # The command the page names exists and takes these arguments.
+    parser = load_command_class("report", command.group(1)).create_parser("manage.py", command.group(1))
+    assert vars(parser.parse_args(["backup.zip", "--slug", "restored"]))["slug"] == "restored"

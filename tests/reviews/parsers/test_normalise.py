@@ -3,7 +3,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviews.parsers import normalise_doi
-from reviews.parsers.normalise import clean, extract_year, join_pages, normalise_pmid
+from reviews.parsers.normalise import (
+    clean,
+    decode_character_references,
+    extract_year,
+    join_pages,
+    normalise_pmid,
+)
+from tests.reviews.parsers.helpers import only_record
 
 
 @pytest.mark.parametrize(
@@ -89,3 +96,45 @@ def test_clean_collapses_whitespace_exactly_as_splitting_and_joining_does(head, 
     # Long values take a quicker path when they are clean already: it must agree with the plain one.
     for value in (head + body + tail, body + head + body, body):
         assert clean(value) == " ".join(value.split())
+
+
+@pytest.mark.parametrize(
+    ("value", "decoded"),
+    [
+        ("p &lt; 0.05 and &gt; 2", "p < 0.05 and > 2"),
+        ("Sport &amp; Exercise", "Sport & Exercise"),
+        ("&#946;-blockers and &#x3B1;-agonists", "β-blockers and α-agonists"),
+        ("two&nbsp;words&#10;and a line", "two words and a line"),
+        # Not complete references: left as the file wrote them.
+        ("R&D &not tested, AT&T", "R&D &not tested, AT&T"),
+        ("&unknownname; stays", "&unknownname; stays"),
+        ("no ampersand at all", "no ampersand at all"),
+    ],
+)
+def test_character_references_are_decoded_when_complete(value, decoded):
+    assert decode_character_references(value) == decoded
+
+
+@pytest.mark.parametrize(
+    ("text", "filename"),
+    [
+        (
+            "TY  - JOUR\nTI  - A &lt;10-year study\nAB  - p &lt; 0.05\nT2  - Sport &amp; Health\nER  - \n",
+            "a.ris",
+        ),
+        ("PMID- 1\nTI  - A &lt;10-year study\nAB  - p &lt; 0.05\nJT  - Sport &amp; Health\n", "a.nbib"),
+        ("Title,Abstract,Source title\nA &lt;10-year study,p &lt; 0.05,Sport &amp; Health\n", "a.csv"),
+        (
+            "@article{a, title={A &lt;10-year study}, abstract={p &lt; 0.05}, journal={Sport &amp; Health}}",
+            "a.bib",
+        ),
+    ],
+)
+def test_every_format_decodes_character_references_and_keeps_the_raw_field(text, filename):
+    record = only_record(text, filename=filename)
+    assert (record.title, record.abstract, record.journal) == (
+        "A <10-year study",
+        "p < 0.05",
+        "Sport & Health",
+    )
+    assert any("&lt;" in value for values in record.raw.values() for value in values)
