@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from extraction.models import Extraction, FormField, ParticipantGroup, ReconciledValue
@@ -158,3 +160,33 @@ def test_the_studies_page_shows_a_reviewer_their_own_status_only(
     assert "bob" not in body and "Agreement between extractors" not in body
     assert body.count(">Extract<span") == 3
     assert "Continue" in client_for(reviewer).get(_url(review)).content.decode()
+
+
+def _control(body: str, control_id: str) -> str:
+    """The opening tag of the form control with this id."""
+    match = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="{control_id}"[^>]*>', body)
+    assert match, f"no control {control_id}"
+    return match.group(0)
+
+
+def test_a_choice_left_empty_is_marked_and_described_as_a_text_box_is(
+    review, reviewer, studies, fields, client_for
+):
+    response = client_for(reviewer).post(
+        _url(review, f"{studies[0].pk}/"),
+        _form_post(fields, {"Study design": "", "Country": "", "Aims": ""}, "submit"),
+        headers={"HX-Request": "true"},
+    )
+
+    body = response.content.decode()
+    for label, tag in (("Study design", "<select"), ("Country", "<select"), ("Aims", "<textarea")):
+        field = fields[label]
+        control = f"field-{field.pk}"
+        described = f"{control}-help {control}-error" if field.help_text else f"{control}-error"
+        opening = _control(body, control)
+        assert opening.startswith(tag)
+        assert 'aria-invalid="true"' in opening and f'aria-describedby="{described}"' in opening
+        assert f'<p class="error" role="alert" id="{control}-error">' in body
+    # An answered field is described by its help text alone.
+    setting = fields["Healthcare setting / sector"]
+    assert f'aria-describedby="field-{setting.pk}-help"' in _control(body, f"field-{setting.pk}")
