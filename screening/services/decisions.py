@@ -328,24 +328,17 @@ def screening_decision_undo(
     before = {**_snapshot(decision), "record": record.pk, "stage": stage}
     # Undo takes back the last thing done: a changed decision goes back to what it was, a new one goes.
     earlier = screening_decision_earlier(decision=decision)
+    after = None
     if earlier is not None:
         decision.choice, decision.reason = earlier["choice"], earlier.get("reason", "")
-        decision.note, decision.without_full_text = (
-            earlier.get("note", ""),
-            earlier.get("without_full_text", ""),
-        )
+        decision.note = earlier.get("note", "")
+        decision.without_full_text = earlier.get("without_full_text", "")
         decision.save()
         after = {**_snapshot(decision), "record": record.pk, "stage": stage}
-        audit_record(
-            actor=reviewer,
-            review=review,
-            action="screening.undo",
-            target=decision,
-            before=before,
-            after=after,
-        )
-    else:
-        audit_record(actor=reviewer, review=review, action="screening.undo", target=decision, before=before)
+    audit_record(
+        actor=reviewer, review=review, action="screening.undo", target=decision, before=before, after=after
+    )
+    if earlier is None:
         decision.delete()
         _step_progress_after_commit(review, reviewer, stage, done=-1)
         record_stage.decision_count -= 1
