@@ -79,6 +79,10 @@ RANKING_MODEL = (
 )
 
 
+def _counted(number: int, singular: str, plural: str) -> str:
+    return f"{_number(number)} {singular if number == 1 else plural}"
+
+
 def _date(moment) -> str:
     moment = timezone.localtime(moment)
     return f"{moment.day} {moment:%B %Y}"
@@ -145,14 +149,13 @@ def _selection(review: Review, flow: PrismaFlow) -> list[str]:
     if review.reviewers_per_record > 1:
         sentences.append(
             "Disagreements were resolved by the lead author"
-            + (f" ({_number(conflicts)} record{'s' if conflicts != 1 else ''})." if conflicts else ".")
+            + (f" ({_counted(conflicts, 'record', 'records')})." if conflicts else ".")
         )
     if flow.awaiting_screening or flow.awaiting_full_text:
         sentences.append(
-            f"At the time of writing {_number(flow.awaiting_screening)} "
-            f"{'title and abstract' if flow.awaiting_screening == 1 else 'titles and abstracts'} and "
-            f"{_number(flow.awaiting_full_text)} full text{'' if flow.awaiting_full_text == 1 else 's'} "
-            "were still being screened."
+            "At the time of writing "
+            f"{_counted(flow.awaiting_screening, 'title and abstract', 'titles and abstracts')} and "
+            f"{_counted(flow.awaiting_full_text, 'full text', 'full texts')} were still being screened."
         )
     return sentences
 

@@ -279,9 +279,11 @@ def full_text_upload(request: HtmxHttpRequest, access: ReviewAccess, record_id: 
 def full_text_not_retrievable(request: HtmxHttpRequest, access: ReviewAccess, record_id: int) -> HttpResponse:
     record_stage = _full_text_stage(access, record_id)
     form = NotRetrievableForm(request.POST)
+    back = redirect(_safe_next(request) or _record_url(access, Stage.FULL_TEXT, record_id))
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["note"]))
+        return back
     try:
-        if not form.is_valid():
-            raise ReviewRuleError(" ".join(error for errors in form.errors.values() for error in errors))
         services.full_text_mark_not_retrievable(
             review=access.review,
             record=record_stage.record,
@@ -292,7 +294,7 @@ def full_text_not_retrievable(request: HtmxHttpRequest, access: ReviewAccess, re
         messages.error(request, str(error))
     else:
         messages.success(request, "Marked as not retrievable; it counts as such in the PRISMA flow.")
-    return redirect(_safe_next(request) or _record_url(access, Stage.FULL_TEXT, record_id))
+    return back
 
 
 @require_safe
